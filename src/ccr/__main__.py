@@ -1,0 +1,3 @@
+from ccr.cli.main import run
+
+run()

@@ -1,0 +1,79 @@
+"""Server-sent events: an incremental parser that survives any byte split, and a bytes writer.
+
+The parser follows the WHATWG event-stream rules that matter for LLM streams: LF, CRLF or CR line
+ends, `:` comment lines, several `data:` lines joined with `\\n`, a blank line ends an event.
+Fields other than `event` and `data` are ignored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(slots=True)
+class SSEEvent:
+    event: str | None
+    data: str
+
+
+class SSEParser:
+    __slots__ = ("_buf", "_data", "_event", "_pending_cr")
+
+    def __init__(self) -> None:
+        self._buf = b""
+        self._event: str | None = None
+        self._data: list[str] = []
+        self._pending_cr = False
+
+    def feed(self, chunk: bytes) -> list[SSEEvent]:
+        if self._pending_cr and chunk.startswith(b"\n"):
+            chunk = chunk[1:]  # the LF of a CRLF split across reads
+        self._pending_cr = False
+        buf = self._buf + chunk
+        if b"\r" in buf:
+            self._pending_cr = buf.endswith(b"\r")
+            buf = buf.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        out: list[SSEEvent] = []
+        start = 0
+        while True:
+            end = buf.find(b"\n", start)
+            if end < 0:
+                break
+            self._line(buf[start:end], out)
+            start = end + 1
+        self._buf = buf[start:]
+        return out
+
+    def flush(self) -> list[SSEEvent]:
+        """End of stream: a final event without its blank line still counts."""
+        out: list[SSEEvent] = []
+        if self._buf:
+            self._line(self._buf, out)
+            self._buf = b""
+        self._line(b"", out)
+        return out
+
+    def _line(self, raw: bytes, out: list[SSEEvent]) -> None:
+        if not raw:
+            if self._data or self._event is not None:
+                out.append(SSEEvent(self._event, "\n".join(self._data)))
+            self._event = None
+            self._data = []
+            return
+        if raw[0] == 0x3A:  # ':' comment
+            return
+        line = raw.decode("utf-8", "replace")
+        name, sep, value = line.partition(":")
+        if sep and value.startswith(" "):
+            value = value[1:]
+        if name == "data":
+            self._data.append(value)
+        elif name == "event":
+            self._event = value
+
+
+def encode_event(event: str, data: bytes) -> bytes:
+    return b"event: " + event.encode() + b"\ndata: " + data + b"\n\n"
+
+
+PING = b'event: ping\ndata: {"type":"ping"}\n\n'

@@ -1,0 +1,1 @@
+"""Scenario routing: an ordered list of small rules; the first that matches decides."""

@@ -1,0 +1,67 @@
+"""`openai`: the default endpoint — OpenAI Chat Completions, which is also our unified format."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import orjson
+
+from ccr.errors import UpstreamError
+from ccr.protocol.sse import SSEEvent
+from ccr.transformers.base import Endpoint, RequestContext, UpstreamRequest
+from ccr.transformers.registry import builtin
+from ccr.types import UnifiedChunk, UnifiedRequest, UnifiedResponse
+
+
+def chat_completions_url(base: str) -> str:
+    """Accept the full endpoint or just the server's base (`http://localhost:11434`, `…/v1`)."""
+    base = base.rstrip("/")
+    if base.endswith("/chat/completions"):
+        return base
+    path = urlsplit(base).path
+    if path in ("", "/"):
+        return base + "/v1/chat/completions"
+    return base + "/chat/completions"
+
+
+@builtin
+class OpenAI(Endpoint):
+    name = "openai"
+    description = "OpenAI Chat Completions (the default; any OpenAI-compatible server)"
+
+    def build(self, body: UnifiedRequest, ctx: RequestContext) -> UpstreamRequest:
+        headers = {"content-type": "application/json"}
+        if ctx.api_key:
+            headers["authorization"] = f"Bearer {ctx.api_key}"
+        if ctx.stream:
+            headers["accept"] = "text/event-stream"
+        return UpstreamRequest(chat_completions_url(ctx.provider.api_base_url), headers, orjson.dumps(body))
+
+    def decode_response(self, data: bytes, ctx: RequestContext) -> UnifiedResponse:
+        return decode_json_object(data, ctx)
+
+    def decode_event(self, event: SSEEvent, ctx: RequestContext) -> list[UnifiedChunk]:
+        data = event.data
+        if not data or data == "[DONE]":
+            return []
+        try:
+            chunk = orjson.loads(data)
+        except orjson.JSONDecodeError:
+            raise UpstreamError(
+                f"{ctx.provider.name} sent a stream event that is not JSON: {data[:200]!r}"
+            ) from None
+        return [chunk] if isinstance(chunk, dict) else []
+
+
+def decode_json_object(data: bytes, ctx: RequestContext) -> UnifiedResponse:
+    try:
+        body = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        snippet = data[:200].decode("utf-8", "replace")
+        raise UpstreamError(
+            f"{ctx.provider.name} answered with something that is not JSON "
+            f"(check api_base_url {ctx.provider.api_base_url}): {snippet!r}"
+        ) from None
+    if not isinstance(body, dict):
+        raise UpstreamError(f"{ctx.provider.name} answered with JSON that is not an object")
+    return body
