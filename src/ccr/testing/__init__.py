@@ -1,0 +1,32 @@
+"""Test kit shipped with the package: a scriptable mock OpenAI-compatible upstream, builders for
+OpenAI wire shapes, an SSE collector and launchers for our router. See docs/testing.md."""
+
+from ccr.testing.mock_upstream import MockUpstream
+from ccr.testing.openai_shapes import (
+    chunk,
+    openai_completion,
+    openai_text_chunks,
+    openai_tool_call_chunks,
+    usage_chunk,
+)
+from ccr.testing.responses import MockResponse, RecordedRequest, Responder, plan_writes
+from ccr.testing.router import run_router, run_router_process, write_config
+from ccr.testing.sse import collect_sse, parse_sse
+
+__all__ = [
+    "MockResponse",
+    "MockUpstream",
+    "RecordedRequest",
+    "Responder",
+    "chunk",
+    "collect_sse",
+    "openai_completion",
+    "openai_text_chunks",
+    "openai_tool_call_chunks",
+    "parse_sse",
+    "plan_writes",
+    "run_router",
+    "run_router_process",
+    "usage_chunk",
+    "write_config",
+]
