@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ccr.config.load import interpolate, load_config, parse_config_text, resolve_config_path
+from ccr.errors import ConfigError
+
+ENV = {"KEY": "sk-test", "HOST_NAME": "example.test", "EMPTY": ""}
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        pytest.param("$KEY", "sk-test", id="bare"),
+        pytest.param("${KEY}", "sk-test", id="braced"),
+        pytest.param("https://${HOST_NAME}/v1/$KEY", "https://example.test/v1/sk-test", id="several"),
+        pytest.param("price $5 and $lower", "price $5 and $lower", id="unbraced-only-upper-case"),
+        pytest.param("$$KEY", "$KEY", id="escaped-dollar"),
+        pytest.param({"a": ["x", {"b": "$KEY"}]}, {"a": ["x", {"b": "sk-test"}]}, id="nested"),
+        pytest.param(3456, 3456, id="non-string"),
+    ],
+)
+def test_interpolate(value: object, expected: object) -> None:
+    assert interpolate(value, ENV) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "path", "var"),
+    [
+        pytest.param({"Providers": [{"api_key": "$MISSING"}]}, "Providers[0].api_key", "$MISSING", id="unset"),
+        pytest.param({"APIKEY": "${EMPTY}"}, "APIKEY", "$EMPTY", id="empty-counts-as-unset"),
+    ],
+)
+def test_interpolate_undefined_names_key_and_variable(value: object, path: str, var: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        interpolate(value, ENV)
+    assert info.value.path == path
+    assert var in info.value.problem
+
+
+def test_json5_comments_and_trailing_commas() -> None:
+    data = parse_config_text('{\n // comment\n PORT: 4000,\n "Providers": [],\n}')
+    assert data == {"PORT": 4000, "Providers": []}
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        pytest.param("{ PORT: }", "not valid JSON5", id="syntax"),
+        pytest.param("[1, 2]", "top level must be an object", id="array"),
+    ],
+)
+def test_parse_errors(text: str, fragment: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_config_text(text, "cfg.json")
+    assert fragment in info.value.message
+
+
+def test_path_precedence(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("CCR_CONFIG", raising=False)
+    assert resolve_config_path() == tmp_path / ".claude-code-router" / "config.json"
+    monkeypatch.setenv("CCR_CONFIG", str(tmp_path / "env.json"))
+    assert resolve_config_path() == tmp_path / "env.json"
+    assert resolve_config_path(tmp_path / "cli.json") == tmp_path / "cli.json"
+
+
+def test_load_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="file not found"):
+        load_config(tmp_path / "nope.json")
+
+
+def test_load_keeps_raw_and_path(tmp_path: Path) -> None:
+    path = tmp_path / "config.json"
+    path.write_text('{"APIKEY": "$KEY", "Providers": []}')
+    cfg = load_config(path, ENV)
+    assert cfg.APIKEY == "sk-test"
+    assert cfg.raw["APIKEY"] == "$KEY"
+    assert cfg.path == path
