@@ -11,7 +11,9 @@ from ccr.errors import ConfigError
 
 
 def start(
-    config: Path | None = typer.Option(None, "--config", help="Config file (default: $CCR_CONFIG or ~/.claude-code-router/config.json)"),
+    config: Path | None = typer.Option(
+        None, "--config", help="Config file (default: $CCR_CONFIG or ~/.claude-code-router/config.json)"
+    ),
     host: str | None = typer.Option(None, "--host", help="Bind address (overrides HOST)"),
     port: int | None = typer.Option(None, "--port", help="Port (overrides PORT)"),
 ) -> None:

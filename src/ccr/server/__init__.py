@@ -1,0 +1,1 @@
+"""The HTTP edge: ASGI app, routes, middleware, process entry point."""

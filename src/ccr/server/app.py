@@ -1,0 +1,78 @@
+"""The ASGI application: the hot route dispatched directly, everything else through Starlette."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from ccr.config.schema import Config
+from ccr.errors import CcrError
+from ccr.server.asgi import Receive, Scope, Send
+from ccr.server.middleware.auth import AuthMiddleware
+from ccr.server.routes.api import make_api_routes
+from ccr.server.routes.basic import error_response, make_routes
+from ccr.server.routes.messages import MessagesEndpoint
+from ccr.server.state import AppState
+from ccr.upstream.transport import Transport
+
+MESSAGES_PATHS = frozenset({"/v1/messages", "/v1/messages/"})
+
+
+class RouterApp:
+    """ASGI callable; `state` is the live server state (tests and the CLI's in-process runs use it)."""
+
+    def __init__(self, state: AppState) -> None:
+        self.state = state
+        self.messages = MessagesEndpoint(state)
+        self.starlette = Starlette(
+            routes=_routes(state), lifespan=self._lifespan, exception_handlers={HTTPException: _http_error}
+        )  # type: ignore[dict-item]
+        self._app = AuthMiddleware(self._dispatch, lambda: state.runtime.config.APIKEY)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self._app(scope, receive, send)
+
+    async def _dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] in MESSAGES_PATHS and scope["method"] == "POST":
+            await self.messages(scope, receive, send)
+            return
+        await self.starlette(scope, receive, send)
+
+    @contextlib.asynccontextmanager
+    async def _lifespan(self, app: Starlette) -> AsyncIterator[None]:
+        yield
+        await self.state.transport.close()
+
+
+def _routes(state: AppState) -> list[BaseRoute]:
+    basic = make_routes(state)
+    api = make_api_routes(state)
+    routes: list[BaseRoute] = [
+        Route("/", basic["root"], methods=["GET", "HEAD"]),  # type: ignore[arg-type]
+        Route("/health", basic["health"], methods=["GET", "HEAD"]),  # type: ignore[arg-type]
+        Route("/api/hello", basic["health"], methods=["GET", "HEAD"]),  # type: ignore[arg-type]
+        Route("/v1/models", basic["models"], methods=["GET"]),  # type: ignore[arg-type]
+        Route("/v1/messages/count_tokens", basic["count_tokens"], methods=["POST"]),  # type: ignore[arg-type]
+        Route("/api/status", api["status"], methods=["GET"]),  # type: ignore[arg-type]
+        Route("/api/reload", api["reload"], methods=["POST"]),  # type: ignore[arg-type]
+    ]
+    return routes
+
+
+async def _http_error(request: Request, exc: HTTPException) -> Response:
+    text = {
+        404: f"no route {request.url.path}",
+        405: f"{request.method} is not allowed on {request.url.path}",
+    }
+    err = CcrError(text.get(exc.status_code, str(exc.detail)), status=exc.status_code)
+    return error_response(err)
+
+
+def create_app(config: Config, transport: Transport | None = None) -> RouterApp:
+    return RouterApp(AppState.create(config, transport))

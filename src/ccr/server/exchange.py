@@ -1,0 +1,157 @@
+"""One client request's journey: decision, pipeline, upstream call, answer, and its record."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from ccr.errors import UpstreamError
+from ccr.protocol.from_unified import unified_to_anthropic
+from ccr.routing.decision import RouteDecision
+from ccr.server.stats import RequestRecord
+from ccr.server.upstream_errors import http_error, transport_error
+from ccr.transformers.base import RequestContext
+from ccr.transformers.pipeline import Pipeline
+from ccr.upstream.keys import pick_key
+from ccr.upstream.transport import Timeouts, Transport, TransportError, UpstreamResponse
+
+if TYPE_CHECKING:
+    from ccr.server.state import AppState, Runtime
+
+log = logging.getLogger("ccr.request")
+_ERROR_BODY_LIMIT = 64 * 1024
+
+
+@dataclass(slots=True)
+class Exchange:
+    runtime: Runtime
+    started: float
+    stream: bool = False
+    session_id: str | None = None
+    decision: RouteDecision | None = None
+    pipeline: Pipeline | None = None
+    ctx: RequestContext | None = None
+    upstream: UpstreamResponse | None = None
+    response_started: bool = False
+    first_byte: float | None = None
+    status: int = 200
+    error: str | None = None
+    usage: dict[str, Any] = field(default_factory=dict)
+    output_estimated: bool = False
+
+    @property
+    def provider_name(self) -> str:
+        return self.decision.provider if self.decision else "?"
+
+    @property
+    def model(self) -> str:
+        return self.decision.model if self.decision else "?"
+
+    def route_header(self) -> list[tuple[bytes, bytes]]:
+        if self.decision is None:
+            return []
+        value = f"{self.decision.scenario} {self.decision.target}"
+        return [(b"x-ccr-route", value.encode("latin-1", "replace"))]
+
+    def json_headers(self) -> list[tuple[bytes, bytes]]:
+        return [(b"content-type", b"application/json"), *self.route_header()]
+
+    def mark_first_byte(self) -> None:
+        if self.first_byte is None:
+            self.first_byte = time.perf_counter()
+
+    async def open(self, transport: Transport, body: dict[str, Any], headers: dict[str, str]) -> None:
+        """Build the provider request and send it; raises an Anthropic-shaped error on failure."""
+        assert self.decision is not None
+        cfg = self.runtime.config
+        self.pipeline = self.runtime.pipelines.get(self.decision.provider, self.decision.model)
+        provider = self.pipeline.provider
+        self.ctx = RequestContext(
+            provider=provider,
+            model=self.decision.model,
+            stream=self.stream,
+            scenario=self.decision.scenario,
+            requested_model=str(body.get("model") or ""),
+            api_key=pick_key(provider),
+            client_headers=headers,
+            anthropic_body=body,
+            session_id=self.session_id,
+        )
+        request = self.pipeline.build(body, self.ctx)
+        timeouts = Timeouts.from_ms(cfg.API_TIMEOUT_MS, stream=self.stream)
+        try:
+            resp = await transport.send(request, timeouts)
+        except TransportError as exc:
+            raise transport_error(provider.name, self.decision.model, exc) from None
+        if resp.status >= 400:
+            try:
+                data = await resp.read(_ERROR_BODY_LIMIT)
+            except TransportError:
+                data = b""
+            finally:
+                resp.close()
+            raise http_error(provider.name, self.decision.model, resp.status, data)
+        self.upstream = resp
+
+    def json_answer(self, data: bytes) -> bytes:
+        assert self.pipeline is not None and self.ctx is not None and self.decision is not None
+        if self.pipeline.passthrough:
+            self._usage_from_passthrough(data)
+            return data
+        unified = self.pipeline.decode_response(data, self.ctx)
+        stops = self.ctx.anthropic_body.get("stop_sequences") if self.ctx.anthropic_body else None
+        try:
+            message = unified_to_anthropic(unified, self.decision.model, stops or ())
+        except UpstreamError as err:
+            raise UpstreamError(f"{self.provider_name},{self.model}: {err.message}", status=502) from None
+        self.usage = message.get("usage") or {}
+        return orjson.dumps(message)
+
+    def _usage_from_passthrough(self, data: bytes) -> None:
+        try:
+            parsed = orjson.loads(data)
+        except orjson.JSONDecodeError:
+            return
+        if isinstance(parsed, dict) and isinstance(parsed.get("usage"), dict):
+            self.usage = parsed["usage"]
+
+    def finish(self, state: AppState) -> None:
+        now = time.perf_counter()
+        d = self.decision
+        usage = self.usage
+        rec = RequestRecord(
+            time=time.time(),
+            session=self.session_id,
+            scenario=d.scenario if d else "-",
+            provider=d.provider if d else "-",
+            model=d.model if d else "-",
+            stream=self.stream,
+            status=self.status,
+            latency_ms=round((now - self.started) * 1000, 2),
+            ttfb_ms=round((self.first_byte - self.started) * 1000, 2) if self.first_byte else None,
+            input_tokens=int(usage.get("input_tokens") or 0),
+            output_tokens=int(usage.get("output_tokens") or 0),
+            cache_read_tokens=int(usage.get("cache_read_input_tokens") or 0),
+            error=self.error,
+        )
+        state.stats.record(rec)
+        if usage and self.status == 200:
+            self.runtime.router.record_usage(self.session_id, usage)
+        if log.isEnabledFor(logging.INFO):
+            log.info(
+                "%s route=%s %s,%s stream=%d in=%d out=%d%s latency_ms=%.1f%s",
+                rec.status,
+                rec.scenario,
+                rec.provider,
+                rec.model,
+                rec.stream,
+                rec.input_tokens,
+                rec.output_tokens,
+                " (estimated)" if self.output_estimated else "",
+                rec.latency_ms,
+                f" error={rec.error}" if rec.error else "",
+            )

@@ -1,0 +1,141 @@
+"""`POST /v1/messages`: route, convert, call the provider, convert back — JSON or SSE.
+
+Raw ASGI on purpose: this is the hot path, and it must stream without buffering and notice a
+client that goes away (the upstream call is cancelled at once).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from typing import Any
+
+from ccr.errors import CcrError, PluginError, UpstreamError
+from ccr.routing.decision import RoutingRequest
+from ccr.routing.sessions import session_id_from
+from ccr.server.asgi import (
+    SSE_HEADERS,
+    ClientDisconnected,
+    Receive,
+    Scope,
+    Send,
+    header_dict,
+    read_body,
+    send_bytes,
+    send_error,
+)
+from ccr.server.exchange import Exchange
+from ccr.server.request_body import parse_messages_body
+from ccr.server.state import AppState
+from ccr.server.streaming import relay_passthrough, stream_unified
+from ccr.server.upstream_errors import transport_error
+from ccr.upstream.transport import TransportError
+
+log = logging.getLogger("ccr.request")
+
+
+class MessagesEndpoint:
+    def __init__(self, state: AppState) -> None:
+        self.state = state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        state = self.state
+        runtime = state.runtime  # one snapshot for the whole request (reload-safe)
+        ex = Exchange(runtime=runtime, started=time.perf_counter())
+        state.in_flight += 1
+        try:
+            await self._serve(ex, scope, receive, send)
+        except ClientDisconnected:
+            ex.status, ex.error = 499, "client disconnected"
+        except asyncio.CancelledError:
+            ex.status, ex.error = 499, "client disconnected"
+            raise
+        except CcrError as err:
+            ex.status, ex.error = err.status, err.message
+            if not ex.response_started:
+                await send_error(send, err, ex.route_header())
+        except Exception as exc:  # a bug must cost one request, not the server
+            log.exception("unexpected error serving /v1/messages")
+            err = PluginError(f"internal error while serving the request: {type(exc).__name__}: {exc}")
+            ex.status, ex.error = 500, err.message
+            if not ex.response_started:
+                await send_error(send, err, ex.route_header())
+        finally:
+            state.in_flight -= 1
+            ex.finish(state)
+
+    async def _serve(self, ex: Exchange, scope: Scope, receive: Receive, send: Send) -> None:
+        raw = await read_body(receive, ex.runtime.config.MAX_BODY_BYTES)
+        body = parse_messages_body(raw)
+        headers = header_dict(scope)
+        req = RoutingRequest(
+            body=body, headers=headers, session_id=session_id_from(headers, body), body_size=len(raw)
+        )
+        ex.session_id = req.session_id
+        ex.stream = body.get("stream") is True
+        ex.decision = await ex.runtime.router.route(req)
+        await ex.open(self.state.transport, body, headers)
+        if ex.stream:
+            await self._stream(ex, receive, send)
+        else:
+            await self._json(ex, send)
+
+    async def _json(self, ex: Exchange, send: Send) -> None:
+        assert ex.upstream is not None
+        try:
+            data = await ex.upstream.read()
+        except TransportError as exc:
+            raise transport_error(ex.provider_name, ex.model, exc) from None
+        finally:
+            ex.upstream.close()
+        out = ex.json_answer(data)
+        ex.mark_first_byte()
+        ex.response_started = True
+        await send_bytes(send, 200, out, ex.json_headers())
+
+    async def _stream(self, ex: Exchange, receive: Receive, send: Send) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        done = False
+
+        async def watch_disconnect() -> None:
+            while True:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    if not done:
+                        task.cancel()
+                    return
+
+        watcher = asyncio.ensure_future(watch_disconnect())
+        try:
+            await send(
+                {"type": "http.response.start", "status": 200, "headers": SSE_HEADERS + ex.route_header()}
+            )
+            ex.response_started = True
+            if ex.pipeline is not None and ex.pipeline.passthrough:
+                await relay_passthrough(ex, send)
+            else:
+                await stream_unified(ex, send)
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+        finally:
+            done = True
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await watcher
+            if ex.upstream is not None:
+                ex.upstream.close()
+
+
+def usage_fields(usage: dict[str, Any] | None) -> tuple[int, int, int]:
+    if not usage:
+        return 0, 0, 0
+    return (
+        int(usage.get("input_tokens") or 0),
+        int(usage.get("output_tokens") or 0),
+        int(usage.get("cache_read_input_tokens") or 0),
+    )
+
+
+__all__ = ["MessagesEndpoint", "UpstreamError", "usage_fields"]

@@ -1,0 +1,83 @@
+"""Running the server in the foreground: bind, serve, stop cleanly on SIGTERM/SIGINT."""
+
+from __future__ import annotations
+
+import errno
+import logging
+import socket
+import sys
+
+import uvicorn
+
+from ccr.config.schema import Config
+from ccr.errors import ConfigError
+from ccr.logs import setup_logging
+from ccr.server.app import create_app
+
+log = logging.getLogger("ccr.server")
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+GRACE_SECONDS = 5
+
+
+def effective_host(cfg: Config, host: str | None) -> str:
+    wanted = host or cfg.HOST or "127.0.0.1"
+    if not cfg.APIKEY and wanted not in LOOPBACK:
+        log.warning(
+            "HOST %s ignored: without APIKEY the router only listens on 127.0.0.1 (set APIKEY to expose it)",
+            wanted,
+        )
+        return "127.0.0.1"
+    return wanted
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise ConfigError(
+                "PORT", f"{host}:{port} is already in use (is ccr already running? try `ccr status`)"
+            ) from None
+        raise ConfigError("HOST", f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def serve(cfg: Config, host: str | None = None, port: int | None = None) -> int:
+    """Serve until SIGTERM/SIGINT; returns the process exit code."""
+    log_file = setup_logging(cfg)
+    bind_host = effective_host(cfg, host)
+    bind_port = port or cfg.PORT
+    try:
+        app = create_app(cfg)
+        sock = bind_socket(bind_host, bind_port)
+    except ConfigError as exc:
+        print(f"ccr: {exc.message}", file=sys.stderr)
+        return 2
+    app.state.host, app.state.port = bind_host, sock.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            loop="uvloop",
+            http="httptools",
+            lifespan="on",
+            access_log=False,
+            log_level="warning",
+            timeout_graceful_shutdown=GRACE_SECONDS,
+            server_header=False,
+        )
+    )
+    print(
+        f"ccr: listening on http://{bind_host}:{app.state.port}"
+        + (f" (log: {log_file})" if log_file else ""),
+        file=sys.stderr,
+        flush=True,
+    )
+    log.info("listening on %s:%s with config %s", bind_host, app.state.port, cfg.path)
+    server.run(sockets=[sock])
+    return 0

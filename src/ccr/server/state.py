@@ -1,0 +1,102 @@
+"""The server's state: an immutable `Runtime` per config, swapped whole on reload.
+
+A request takes the current runtime once at its start and uses it to the end, so a reload never
+changes the providers or routes under a request in flight.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ccr.config.load import load_config
+from ccr.config.schema import Config
+from ccr.routing.router import Router
+from ccr.server.stats import Stats
+from ccr.transformers.pipeline import Pipelines
+from ccr.transformers.registry import Registry
+from ccr.upstream.aiohttp_transport import AiohttpTransport
+from ccr.upstream.transport import Transport
+
+log = logging.getLogger("ccr.server")
+
+
+@dataclass
+class Runtime:
+    config: Config
+    registry: Registry
+    pipelines: Pipelines
+    router: Router
+
+    @classmethod
+    def build(cls, config: Config) -> Runtime:
+        registry = make_registry(config)
+        return cls(
+            config=config, registry=registry, pipelines=Pipelines(config, registry), router=Router(config)
+        )
+
+
+def make_registry(config: Config) -> Registry:
+    registry = Registry()
+    try:
+        from ccr.plugins import load_plugins
+    except ImportError:  # plugins module not present in this build
+        return registry
+    load_plugins(config, registry)
+    return registry
+
+
+@dataclass
+class AppState:
+    runtime: Runtime
+    transport: Transport = field(default_factory=AiohttpTransport)
+    stats: Stats = field(default_factory=Stats)
+    started: float = field(default_factory=time.time)
+    host: str = "127.0.0.1"
+    port: int = 0
+    in_flight: int = 0
+
+    @classmethod
+    def create(cls, config: Config, transport: Transport | None = None) -> AppState:
+        runtime = Runtime.build(config)
+        state = cls(runtime=runtime, transport=transport or AiohttpTransport(proxy=config.PROXY_URL))
+        for key in config.unknown_keys():
+            log.warning("config key %s is not known to this version; it is kept but ignored", key)
+        return state
+
+    @property
+    def config(self) -> Config:
+        return self.runtime.config
+
+    def reload(self, path: Path | None = None) -> Config:
+        """Re-read the config file; on any error the old runtime stays in force."""
+        target = path or self.runtime.config.path
+        config = load_config(target)
+        new = Runtime.build(config)
+        old_proxy = self.runtime.config.PROXY_URL
+        self.runtime = new
+        if old_proxy != config.PROXY_URL:
+            self.transport = AiohttpTransport(proxy=config.PROXY_URL)
+        log.info("config reloaded from %s", target)
+        return config
+
+    def status(self) -> dict[str, object]:
+        from ccr import __version__
+
+        cfg = self.runtime.config
+        return {
+            "version": __version__,
+            "pid": os.getpid(),
+            "uptime_s": round(time.time() - self.started, 1),
+            "config_path": str(cfg.path) if cfg.path else None,
+            "host": self.host,
+            "port": self.port,
+            "requests_served": self.stats.served,
+            "errors": self.stats.errors,
+            "in_flight": self.in_flight,
+            "providers": [{"name": p.name, "models": list(p.models)} for p in cfg.Providers],
+            "router": cfg.Router.model_dump(exclude_none=True),
+        }

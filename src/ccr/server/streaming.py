@@ -1,0 +1,129 @@
+"""Streaming answers: provider SSE → unified chunks → Anthropic SSE bytes, or relayed as-is.
+
+One `send` per upstream read (never per event), pings while the provider is silent, and an
+Anthropic `event: error` — then a closed stream — when it fails half way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import orjson
+
+from ccr.errors import CcrError, UpstreamError
+from ccr.protocol.sse import PING, SSEParser, encode_event
+from ccr.protocol.stream_writer import AnthropicStreamWriter
+from ccr.server.asgi import Send
+from ccr.upstream.transport import TransportError
+
+if TYPE_CHECKING:
+    from ccr.server.exchange import Exchange
+
+log = logging.getLogger("ccr.request")
+PING_INTERVAL = 10.0
+"""Seconds of provider silence before a `ping` keeps the client connection alive."""
+
+
+async def _next_chunk(ex: Exchange, send: Send) -> bytes:
+    """The next upstream read, sending pings while the provider is silent."""
+    assert ex.upstream is not None
+    while True:
+        try:
+            async with asyncio.timeout(PING_INTERVAL):
+                return await ex.upstream.read_chunk()
+        except TimeoutError:
+            await send({"type": "http.response.body", "body": PING, "more_body": True})
+
+
+async def stream_unified(ex: Exchange, send: Send) -> None:
+    assert ex.pipeline is not None and ex.ctx is not None and ex.decision is not None
+    pipeline, ctx = ex.pipeline, ex.ctx
+    body = ctx.anthropic_body or {}
+    writer = AnthropicStreamWriter(ex.decision.model, stop_sequences=body.get("stop_sequences") or ())
+    parser = SSEParser()
+    await send({"type": "http.response.body", "body": writer.start(), "more_body": True})
+    try:
+        while True:
+            raw = await _next_chunk(ex, send)
+            if not raw:
+                break
+            ex.mark_first_byte()
+            out = b""
+            for event in parser.feed(raw):
+                for chunk in pipeline.decode_event(event, ctx):
+                    out += writer.feed(chunk)
+            if out:
+                await send({"type": "http.response.body", "body": out, "more_body": True})
+        tail = b""
+        for event in parser.flush():
+            for chunk in pipeline.decode_event(event, ctx):
+                tail += writer.feed(chunk)
+        for chunk in pipeline.decode_end(ctx):
+            tail += writer.feed(chunk)
+        if writer.output_tokens_estimated and writer.output_text:
+            ex.output_estimated = _estimate_output(writer)
+        tail += writer.finish()
+        await send({"type": "http.response.body", "body": tail, "more_body": True})
+        ex.usage = writer.usage
+    except TransportError as exc:
+        await _fail(ex, send, writer.error, "overloaded_error" if exc.timeout else "api_error", f"{exc}")
+    except CcrError as err:
+        await _fail(ex, send, writer.error, err.error_type, err.message)
+
+
+def _estimate_output(writer: AnthropicStreamWriter) -> bool:
+    from ccr.protocol.tokens import count_text
+
+    writer.set_output_tokens(count_text(writer.output_text))
+    return True
+
+
+async def _fail(
+    ex: Exchange, send: Send, make_error: Callable[[str, str], bytes], error_type: str, message: str
+) -> None:
+    text = f"{ex.provider_name},{ex.model}: stream failed: {message}"
+    ex.status, ex.error = 502, text
+    log.warning("%s", text)
+    payload = make_error(error_type, text)
+    await send({"type": "http.response.body", "body": payload, "more_body": True})
+
+
+def error_event(error_type: str, message: str) -> bytes:
+    return encode_event(
+        "error", orjson.dumps({"type": "error", "error": {"type": error_type, "message": message}})
+    )
+
+
+async def relay_passthrough(ex: Exchange, send: Send) -> None:
+    """Anthropic-native provider: forward its bytes untouched; read usage from a side parser."""
+    parser = SSEParser()
+    usage: dict[str, object] = {}
+    try:
+        while True:
+            raw = await _next_chunk(ex, send)
+            if not raw:
+                break
+            ex.mark_first_byte()
+            await send({"type": "http.response.body", "body": raw, "more_body": True})
+            for event in parser.feed(raw):
+                _collect_usage(event.event, event.data, usage)
+    except TransportError as exc:
+        await _fail(ex, send, error_event, "overloaded_error" if exc.timeout else "api_error", str(exc))
+    except UpstreamError as err:
+        await _fail(ex, send, error_event, err.error_type, err.message)
+    ex.usage = usage
+
+
+def _collect_usage(event: str | None, data: str, usage: dict[str, object]) -> None:
+    if event not in ("message_start", "message_delta"):
+        return
+    try:
+        parsed = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return
+    found = parsed.get("message", {}).get("usage") if event == "message_start" else parsed.get("usage")
+    if isinstance(found, dict):
+        usage.update({k: v for k, v in found.items() if v is not None})

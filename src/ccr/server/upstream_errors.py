@@ -1,0 +1,69 @@
+"""Turning a provider's failure into an Anthropic-shaped error that says what to do."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from ccr.errors import CcrError, UpstreamError, UpstreamTimeout
+from ccr.upstream.transport import TransportError
+
+_MAX_MESSAGE = 600
+
+_HINTS: dict[int, str] = {
+    400: "the provider rejected the request; check the model name and the provider's transformer chain",
+    401: "check this provider's api_key in the config",
+    403: "the provider refused this key or model; check the key's permissions",
+    404: "check the provider's api_base_url and the model name",
+    413: "the request is too large for this provider; configure a longContext route",
+    429: "rate limited by the provider; wait and retry, or configure a fallback",
+}
+
+
+def upstream_message(body: bytes) -> tuple[str, dict[str, Any] | None]:
+    """The provider's own message (trimmed) and its parsed JSON error object, if any."""
+    text = body.decode("utf-8", "replace").strip()
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        if text.lstrip().startswith("<"):
+            return "an HTML page instead of an API answer (is api_base_url right?)", None
+        return (text[:_MAX_MESSAGE] or "(empty body)"), None
+    if isinstance(data, list) and data and isinstance(data[0], dict):
+        data = data[0]  # Google APIs sometimes wrap errors in a list
+    if not isinstance(data, dict):
+        return text[:_MAX_MESSAGE], None
+    err = data.get("error", data)
+    if isinstance(err, dict):
+        msg = err.get("message") or data.get("message") or text
+        return str(msg)[:_MAX_MESSAGE], err
+    return str(err)[:_MAX_MESSAGE], data
+
+
+def http_error(provider: str, model: str, status: int, body: bytes) -> CcrError:
+    message, err = upstream_message(body)
+    special = _explain_special(status, err or {}, provider, model)
+    if special:
+        text = special
+    else:
+        hint = _HINTS.get(status, "the provider failed; retry, or configure a fallback")
+        text = f"{provider},{model}: provider answered {status}: {message} ({hint})"
+    out_status = status if 400 <= status <= 599 else 502
+    return UpstreamError(text, status=out_status)
+
+
+def _explain_special(status: int, err: dict[str, Any], provider: str, model: str) -> str | None:
+    try:
+        from ccr.upstream.local_errors import explain_local_error
+    except ImportError:
+        return None
+    return explain_local_error(status, err, provider, model)
+
+
+def transport_error(provider: str, model: str, exc: TransportError) -> CcrError:
+    if exc.timeout:
+        return UpstreamTimeout(
+            f"{provider},{model}: {exc} (API_TIMEOUT_MS bounds the wait; raise it for slow models)"
+        )
+    return UpstreamError(f"{provider},{model}: {exc}", status=502)

@@ -1,0 +1,1 @@
+"""Talking to providers: a transport seam (aiohttp in production, in-memory in unit tests)."""
