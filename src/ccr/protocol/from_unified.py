@@ -1,0 +1,163 @@
+"""Unified (OpenAI Chat Completions) response → Anthropic message, for non-streamed answers.
+
+Block order follows Anthropic's own: thinking, then text, then tool calls. Nothing is invented:
+a block appears only when the provider sent its content.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ccr.errors import UpstreamError
+from ccr.protocol.mapping import (
+    ToolIds,
+    anthropic_usage,
+    matched_stop_sequence,
+    new_message_id,
+    signature_for,
+    stop_reason_for,
+)
+from ccr.protocol.tool_args import parse_tool_arguments
+from ccr.types import AnthropicResponse, UnifiedResponse
+
+__all__ = ["reasoning_of", "signature_for", "unified_to_anthropic", "upstream_error_from"]
+
+Block = dict[str, Any]
+
+
+def unified_to_anthropic(
+    resp: UnifiedResponse, model: str, stop_sequences: Sequence[str] = ()
+) -> AnthropicResponse:
+    choice = _first_choice(resp)
+    message = choice.get("message")
+    if not isinstance(message, dict):
+        message = {}
+    content: list[Block] = []
+    thinking = _thinking_block(message)
+    if thinking is not None:
+        content.append(thinking)
+    text = _text_of(message.get("content"))
+    if text:
+        content.append({"type": "text", "text": text})
+    tools = _tool_blocks(message)
+    content.extend(tools)
+    stop_reason = stop_reason_for(choice.get("finish_reason"), bool(tools))
+    stop_sequence = None
+    if stop_reason == "end_turn":
+        stop_sequence = matched_stop_sequence(choice, stop_sequences, text)
+        if stop_sequence is not None:
+            stop_reason = "stop_sequence"
+    return {
+        "id": _message_id(resp.get("id")),
+        "type": "message",
+        "role": "assistant",
+        "model": model,
+        "content": content,
+        "stop_reason": stop_reason,
+        "stop_sequence": stop_sequence,
+        "usage": anthropic_usage(resp.get("usage")),
+    }
+
+
+def upstream_error_from(error: object) -> UpstreamError:
+    """An `error` object inside a 200 answer (or a stream chunk) → UpstreamError with its message."""
+    status: int | None = None
+    if isinstance(error, Mapping):
+        message = error.get("message")
+        code = error.get("code")
+        if isinstance(code, int) and not isinstance(code, bool) and 400 <= code <= 599:
+            status = code
+        text = message if isinstance(message, str) and message else str(dict(error))[:500]
+    else:
+        text = str(error)[:500]
+    return UpstreamError(f"upstream error: {text}", status=status)
+
+
+def _first_choice(resp: UnifiedResponse) -> Mapping[str, Any]:
+    if not isinstance(resp, Mapping):
+        raise UpstreamError(f"response is not a JSON object but {type(resp).__name__}")
+    if resp.get("error"):
+        raise upstream_error_from(resp["error"])
+    choices = resp.get("choices")
+    if not isinstance(choices, list) or not choices:
+        keys = ", ".join(sorted(str(k) for k in resp)) or "nothing"
+        raise UpstreamError(f"response has no `choices` (it has: {keys})")
+    choice = choices[0]
+    if not isinstance(choice, Mapping):
+        raise UpstreamError("response `choices[0]` is not an object")
+    return choice
+
+
+def _message_id(upstream_id: object) -> str:
+    if isinstance(upstream_id, str) and upstream_id:
+        return upstream_id if upstream_id.startswith("msg_") else "msg_" + upstream_id
+    return new_message_id()
+
+
+def _text_of(content: object) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):  # some servers answer with content parts
+        return "".join(
+            p["text"] for p in content if isinstance(p, Mapping) and isinstance(p.get("text"), str)
+        )
+    return ""
+
+
+def reasoning_of(message: Mapping[str, Any]) -> tuple[str, str | None]:
+    """(reasoning text, provider signature) from any of the fields providers use for it."""
+    signature: str | None = None
+    text = message.get("reasoning_content") or message.get("reasoning")
+    thinking = message.get("thinking")
+    if isinstance(thinking, Mapping):
+        if not isinstance(text, str) or not text:
+            text = thinking.get("content")
+        sig = thinking.get("signature")
+        signature = sig if isinstance(sig, str) and sig else None
+    elif isinstance(thinking, str) and not text:
+        text = thinking
+    if signature is None:
+        signature = _details_signature(message.get("reasoning_details"))
+    return (text if isinstance(text, str) else ""), signature
+
+
+def _details_signature(details: object) -> str | None:
+    """OpenRouter carries the provider's signature in `reasoning_details[].signature`."""
+    if isinstance(details, list):
+        for item in details:
+            if isinstance(item, Mapping) and isinstance(item.get("signature"), str) and item["signature"]:
+                return str(item["signature"])
+    return None
+
+
+def _thinking_block(message: Mapping[str, Any]) -> Block | None:
+    text, signature = reasoning_of(message)
+    if not text:
+        return None
+    return {"type": "thinking", "thinking": text, "signature": signature or signature_for(text)}
+
+
+def _tool_blocks(message: Mapping[str, Any]) -> list[Block]:
+    calls = message.get("tool_calls")
+    if not isinstance(calls, list) or not calls:
+        legacy = message.get("function_call")
+        calls = [{"function": legacy}] if isinstance(legacy, Mapping) else []
+    ids = ToolIds()
+    blocks: list[Block] = []
+    for call in calls:
+        if not isinstance(call, Mapping):
+            continue
+        function = call.get("function")
+        if not isinstance(function, Mapping):
+            function = {}
+        name = function.get("name")
+        blocks.append(
+            {
+                "type": "tool_use",
+                "id": ids.take(call.get("id")),
+                "name": name if isinstance(name, str) else "",
+                "input": parse_tool_arguments(function.get("arguments")),
+            }
+        )
+    return blocks

@@ -1,0 +1,122 @@
+"""Small mappings shared by the JSON and the streaming response converters.
+
+Both directions must agree on these (a tool id we hand Claude Code comes back to us in the next
+request; a stop reason must mean the same streamed or not), so they live in one place.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+_STOP_REASONS: dict[str, str] = {
+    "stop": "end_turn",
+    "eos": "end_turn",
+    "end_turn": "end_turn",
+    "length": "max_tokens",
+    "max_tokens": "max_tokens",
+    "tool_calls": "tool_use",
+    "function_call": "tool_use",
+    "tool_use": "tool_use",
+    "content_filter": "refusal",
+}
+
+_TOOL_ID_OK = re.compile(r"^[A-Za-z0-9_-]+$")
+_TOOL_ID_BAD_CHARS = re.compile(r"[^A-Za-z0-9_-]")
+
+
+def stop_reason_for(finish_reason: object, has_tool_calls: bool) -> str:
+    """OpenAI `finish_reason` → Anthropic `stop_reason`; absent or unknown → by content.
+
+    Some servers say `stop` although the answer ends in tool calls; Anthropic clients loop on
+    `tool_use`, so tool calls win over a plain stop.
+    """
+    mapped = _STOP_REASONS.get(finish_reason) if isinstance(finish_reason, str) else None
+    if mapped is None or mapped == "end_turn":
+        return "tool_use" if has_tool_calls else "end_turn"
+    return mapped
+
+
+def matched_stop_sequence(choice: Mapping[str, Any], stop_sequences: Sequence[str], text: str) -> str | None:
+    """Which of the client's stop sequences ended the answer, if we can tell.
+
+    vLLM reports it as `choice.stop_reason`, SGLang as `matched_stop`; servers that report nothing
+    (llama.cpp, Ollama) are recognised only when the text itself ends with the sequence.
+    """
+    if not stop_sequences:
+        return None
+    for key in ("stop_reason", "matched_stop"):
+        value = choice.get(key)
+        if isinstance(value, str) and value in stop_sequences:
+            return value
+    for seq in stop_sequences:
+        if seq and text.endswith(seq):
+            return seq
+    return None
+
+
+def anthropic_usage(usage: object) -> dict[str, int]:
+    """OpenAI usage → Anthropic usage: cached prompt tokens are reported apart from fresh ones."""
+    if not isinstance(usage, Mapping):
+        return {"input_tokens": 0, "output_tokens": 0, "cache_read_input_tokens": 0}
+    prompt = _int(usage.get("prompt_tokens"))
+    cached = 0
+    details = usage.get("prompt_tokens_details")
+    if isinstance(details, Mapping):
+        cached = _int(details.get("cached_tokens"))
+    if not cached:
+        cached = _int(usage.get("prompt_cache_hit_tokens"))  # DeepSeek
+    cached = min(cached, prompt) if prompt else cached
+    return {
+        "input_tokens": max(prompt - cached, 0),
+        "output_tokens": _int(usage.get("completion_tokens")),
+        "cache_read_input_tokens": cached,
+    }
+
+
+def _int(value: object) -> int:
+    if isinstance(value, bool):
+        return 0
+    if isinstance(value, int):
+        return max(value, 0)
+    if isinstance(value, float):
+        return max(int(value), 0)
+    return 0
+
+
+def signature_for(text: str) -> str:
+    """A stable stand-in signature for thinking that came without one.
+
+    Claude Code replays thinking blocks with their signature; the same text must always get the
+    same value so a replayed conversation stays byte-identical (good for provider prompt caches).
+    """
+    return "ccr:" + hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def new_message_id() -> str:
+    return "msg_" + os.urandom(12).hex()
+
+
+def new_tool_id() -> str:
+    return "toolu_" + os.urandom(12).hex()
+
+
+class ToolIds:
+    """Hands out Anthropic-valid, per-message-unique tool ids, keeping the provider's when it can."""
+
+    __slots__ = ("_seen",)
+
+    def __init__(self) -> None:
+        self._seen: set[str] = set()
+
+    def take(self, raw: object) -> str:
+        tool_id = ""
+        if isinstance(raw, str) and raw:
+            tool_id = raw if _TOOL_ID_OK.match(raw) else _TOOL_ID_BAD_CHARS.sub("_", raw)
+        if not tool_id or tool_id in self._seen or len(tool_id) > 200:
+            tool_id = new_tool_id()
+        self._seen.add(tool_id)
+        return tool_id

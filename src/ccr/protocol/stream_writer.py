@@ -1,0 +1,357 @@
+"""Unified (OpenAI `chat.completion.chunk`) stream → Anthropic SSE bytes.
+
+Anthropic's grammar allows one open content block at a time; OpenAI streams may interleave text,
+reasoning and several tool calls. The writer streams whatever it can live and holds the rest:
+
+* A live tool call whose arguments are not yet a whole JSON object *blocks*: anything else that
+  arrives meanwhile (other tool indices, text, reasoning) waits in a backlog, in arrival order.
+* When something new arrives and the live tool's arguments are complete (or at `finish`), the tool
+  is closed and the backlog is replayed: held text/reasoning as one delta, held tools opened live
+  with their arguments so far. Nothing a provider sent is dropped or reordered within a block.
+* A tool whose name has not arrived yet is live but unstarted: its start waits for the name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+
+from ccr.protocol import anthropic_events as ev
+from ccr.protocol.from_unified import upstream_error_from
+from ccr.protocol.mapping import (
+    ToolIds,
+    anthropic_usage,
+    matched_stop_sequence,
+    new_message_id,
+    signature_for,
+    stop_reason_for,
+)
+from ccr.protocol.stream_state import TEXT, THINKING, TOOL, Held, ToolCall, final_arguments
+
+__all__ = ["AnthropicStreamWriter"]
+
+_UNNAMED_TOOL = "unknown_tool"
+
+
+class AnthropicStreamWriter:
+    __slots__ = (
+        "_backlog", "_by_id", "_finish_reason", "_flushing", "_ids", "_input_tokens", "_last_tool",
+        "_live", "_matched_stop", "_message_id", "_model", "_next_index", "_open", "_open_index",
+        "_prefix", "_stop_sequences", "_text", "_thinking", "_thinking_sig", "_tool_blocks",
+        "_tools", "_upstream_usage", "finished", "started",
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        stop_sequences: Sequence[str] = (),
+        message_id: str | None = None,
+        input_tokens: int = 0,
+    ) -> None:
+        self._model = model
+        self._stop_sequences = tuple(stop_sequences)
+        self._message_id = message_id or new_message_id()
+        self._input_tokens = input_tokens
+        self.started = False
+        self.finished = False
+        self._next_index = 0
+        self._open = 0  # kind of the open block, 0 when none
+        self._open_index = -1
+        self._prefix = b""  # delta prefix of the open block
+        self._live: ToolCall | None = None
+        self._thinking: list[str] = []
+        self._thinking_sig: str | None = None
+        self._text: list[str] = []
+        self._tools: dict[int, ToolCall] = {}
+        self._by_id: dict[str, int] = {}
+        self._last_tool: int | None = None
+        self._backlog: list[ToolCall | Held] = []
+        self._flushing = False
+        self._ids = ToolIds()
+        self._tool_blocks = 0
+        self._finish_reason: object = None
+        self._matched_stop: str | None = None
+        self._upstream_usage: dict[str, int] | None = None
+
+    # ------------------------------------------------------------------ public API
+
+    def start(self) -> bytes:
+        if self.started:
+            return b""
+        self.started = True
+        return ev.message_start(self._message_id, self._model, self._input_tokens)
+
+    def feed(self, chunk: dict[str, Any]) -> bytes:
+        if self.finished:
+            return b""
+        error = chunk.get("error")
+        if error:
+            raise upstream_error_from(error)
+        head = b"" if self.started else self.start()
+        usage = chunk.get("usage")
+        if usage:
+            self._upstream_usage = anthropic_usage(usage)
+        choices = chunk.get("choices")
+        if not choices:
+            return head
+        choice = choices[0]
+        delta = choice.get("delta")
+        body = self._delta(delta) if delta else b""
+        finish = choice.get("finish_reason")
+        if finish:
+            self._finish_reason = finish
+            self._matched_stop = matched_stop_sequence(choice, self._stop_sequences, "")
+        return head + body if head else body
+
+    def finish(self, *, estimated_output_tokens: int | None = None) -> bytes:
+        """Close everything and end the message; `estimated_output_tokens` is used only when the
+        upstream never reported usage (see `output_tokens_estimated`)."""
+        if self.finished:
+            return b""
+        out = [self.start()]
+        self._flushing = True
+        self._drain(out)
+        self._close(out)
+        self.finished = True
+        usage = self._final_usage(estimated_output_tokens)
+        stop_reason, stop_sequence = self._final_stop()
+        out.append(ev.message_delta(stop_reason, stop_sequence, usage))
+        out.append(ev.MESSAGE_STOP)
+        return b"".join(out)
+
+    def error(self, error_type: str, message: str) -> bytes:
+        if self.finished:
+            return b""
+        self.finished = True
+        return ev.error_event(error_type, message)
+
+    @property
+    def usage(self) -> dict[str, int]:
+        return self._final_usage(None)
+
+    @property
+    def output_tokens_estimated(self) -> bool:
+        """True when no usage came from upstream: the caller should count output tokens itself."""
+        return self._upstream_usage is None
+
+    @property
+    def stop_reason(self) -> str | None:
+        if self._finish_reason is None and not self.finished:
+            return None
+        return self._final_stop()[0]
+
+    @property
+    def output_text(self) -> str:
+        return "".join(self._text)
+
+    # ------------------------------------------------------------------ chunk routing
+
+    def _delta(self, delta: dict[str, Any]) -> bytes:
+        content = delta.get("content")
+        reasoning = delta.get("reasoning_content") or delta.get("reasoning")
+        thinking = delta.get("thinking")
+        calls = delta.get("tool_calls") or delta.get("function_call")
+        if not (reasoning or thinking or calls):
+            if content and isinstance(content, str):
+                self._text.append(content)
+                if self._open == TEXT:  # the hot path: one more text fragment
+                    return self._prefix + orjson.dumps(content) + ev.END
+                out: list[bytes] = []
+                self._route(out, TEXT, content)
+                return b"".join(out)
+            return b""
+        out = []
+        if reasoning or thinking:
+            self._reasoning(out, reasoning, thinking, delta.get("reasoning_details"))
+        if content and isinstance(content, str):
+            self._text.append(content)
+            self._route(out, TEXT, content)
+        if isinstance(calls, list):
+            for call in calls:
+                if isinstance(call, dict):
+                    self._tool_fragment(out, call)
+        elif isinstance(calls, dict):  # legacy `function_call`: a single tool
+            self._tool_fragment(out, {"index": 0, "function": calls})
+        return b"".join(out)
+
+    def _reasoning(self, out: list[bytes], text: object, thinking: object, details: object) -> None:
+        signature = None
+        if isinstance(thinking, dict):
+            if not text:
+                text = thinking.get("content")
+            signature = thinking.get("signature")
+        elif isinstance(thinking, str) and not text:
+            text = thinking
+        if isinstance(text, str) and text:
+            self._route(out, THINKING, text)
+        if not signature and isinstance(details, list):
+            signature = next((d.get("signature") for d in details if isinstance(d, dict)), None)
+        if isinstance(signature, str) and signature:
+            self._sign(signature)
+
+    def _sign(self, signature: str) -> None:
+        last = self._backlog[-1] if self._backlog else None
+        if isinstance(last, Held) and last.kind == THINKING:
+            last.signature = signature
+        elif self._open == THINKING:
+            self._thinking_sig = signature
+
+    def _route(self, out: list[bytes], kind: int, text: str) -> None:
+        """Text or reasoning: onto the open block of its kind, a new block, or the backlog."""
+        if self._open != kind or self._backlog:
+            if not self._admit(out):
+                last = self._backlog[-1] if self._backlog else None
+                if isinstance(last, Held) and last.kind == kind:
+                    last.parts.append(text)
+                else:
+                    self._backlog.append(Held(kind, [text]))
+                return
+            self._ensure_open(out, kind)
+        if kind == THINKING:
+            self._thinking.append(text)
+        out.append(self._prefix + orjson.dumps(text) + ev.END)
+
+    def _tool_fragment(self, out: list[bytes], call: dict[str, Any]) -> None:
+        index = self._tool_index(call)
+        function = call.get("function")
+        if not isinstance(function, dict):
+            function = {}
+        tool = self._tools.get(index)
+        is_new = tool is None
+        if tool is None:
+            tool = self._tools[index] = ToolCall(index)
+        tool.learn(call.get("id"), function.get("name"))
+        if isinstance(tool.raw_id, str):
+            self._by_id.setdefault(tool.raw_id, index)
+        fragment = tool.add(function.get("arguments"))
+        if is_new:
+            if self._admit(out):
+                self._go_live(out, tool)
+            else:
+                self._backlog.append(tool)
+        elif tool is self._live:
+            if tool.started:
+                if fragment:
+                    out.append(self._prefix + orjson.dumps(fragment) + ev.END)
+            elif tool.name is not None:
+                self._start_tool(out, tool, final=False)
+        # a held tool just accumulates; a closed one cannot take more (only whitespace can follow
+        # a complete object, see `_blocked`)
+
+    def _tool_index(self, call: dict[str, Any]) -> int:
+        index = call.get("index")
+        if not isinstance(index, int) or isinstance(index, bool):
+            index = self._index_without_position(call.get("id"))
+        self._last_tool = index
+        return index
+
+    def _index_without_position(self, raw_id: object) -> int:
+        """Servers that omit `index`: a new id is a new call, no id continues the last one."""
+        last = self._tools.get(self._last_tool) if self._last_tool is not None else None
+        if isinstance(raw_id, str) and raw_id:
+            known = self._by_id.get(raw_id)
+            if known is not None:
+                return known
+            if last is None or last.raw_id is not None:
+                return max(self._tools, default=-1) + 1
+        return self._last_tool if self._last_tool is not None else 0
+
+    # ------------------------------------------------------------------ blocks
+
+    def _blocked(self) -> bool:
+        live = self._live
+        return live is not None and not self._flushing and not (live.started and live.complete())
+
+    def _admit(self, out: list[bytes]) -> bool:
+        """May a new item be written now? Replays the backlog first when the live tool is done."""
+        if self._backlog or self._open == TOOL:
+            self._drain(out)
+            return not self._backlog and not self._blocked()
+        return True
+
+    def _drain(self, out: list[bytes]) -> None:
+        while self._backlog and not self._blocked():
+            item = self._backlog.pop(0)
+            if isinstance(item, ToolCall):
+                self._go_live(out, item)
+                continue
+            self._ensure_open(out, item.kind)
+            text = "".join(item.parts)
+            if item.kind == THINKING:
+                self._thinking.append(text)
+                if item.signature:
+                    self._thinking_sig = item.signature
+            out.append(self._prefix + orjson.dumps(text) + ev.END)
+
+    def _ensure_open(self, out: list[bytes], kind: int) -> None:
+        if self._open == kind:
+            return
+        self._close(out)
+        index = self._next_index
+        self._next_index = index + 1
+        self._open = kind
+        self._open_index = index
+        name = "text" if kind == TEXT else "thinking"
+        out.append(ev.block_start(name, index))
+        self._prefix = ev.delta_prefix(name, index)
+
+    def _go_live(self, out: list[bytes], tool: ToolCall) -> None:
+        self._close(out)
+        self._open = TOOL
+        self._live = tool
+        if tool.name is not None:
+            self._start_tool(out, tool, final=False)
+
+    def _start_tool(self, out: list[bytes], tool: ToolCall, *, final: bool) -> None:
+        index = self._next_index
+        self._next_index = index + 1
+        self._open_index = index
+        self._tool_blocks += 1
+        tool.started = True
+        out.append(ev.tool_block_start(index, self._ids.take(tool.raw_id), tool.name or _UNNAMED_TOOL))
+        self._prefix = ev.delta_prefix("input_json", index)
+        args = final_arguments(tool) if final else "".join(tool.args)
+        if args:
+            out.append(self._prefix + orjson.dumps(args) + ev.END)
+
+    def _close(self, out: list[bytes]) -> None:
+        kind = self._open
+        if not kind:
+            return
+        if kind == THINKING:
+            signature = self._thinking_sig or signature_for("".join(self._thinking))
+            out.append(self._prefix_signature() + orjson.dumps(signature) + ev.END)
+            self._thinking = []
+            self._thinking_sig = None
+        elif kind == TOOL and self._live is not None:
+            if not self._live.started:
+                self._start_tool(out, self._live, final=True)
+            self._live = None
+        out.append(ev.block_stop(self._open_index))
+        self._open = 0
+
+    def _prefix_signature(self) -> bytes:
+        return ev.delta_prefix("signature", self._open_index)
+
+    # ------------------------------------------------------------------ the end
+
+    def _final_usage(self, estimated_output: int | None) -> dict[str, int]:
+        if self._upstream_usage is not None:
+            return dict(self._upstream_usage)
+        return {
+            "input_tokens": self._input_tokens,
+            "output_tokens": estimated_output or 0,
+            "cache_read_input_tokens": 0,
+        }
+
+    def _final_stop(self) -> tuple[str, str | None]:
+        reason = stop_reason_for(self._finish_reason, self._tool_blocks > 0 or bool(self._tools))
+        if reason != "end_turn":
+            return reason, None
+        matched = self._matched_stop
+        if matched is None and self._stop_sequences:
+            matched = matched_stop_sequence({}, self._stop_sequences, self.output_text)
+        return ("stop_sequence", matched) if matched is not None else (reason, None)
