@@ -37,10 +37,10 @@ _UNNAMED_TOOL = "unknown_tool"
 
 class AnthropicStreamWriter:
     __slots__ = (
-        "_backlog", "_by_id", "_finish_reason", "_flushing", "_ids", "_input_tokens", "_last_tool",
-        "_live", "_matched_stop", "_message_id", "_model", "_next_index", "_open", "_open_index",
-        "_prefix", "_stop_sequences", "_text", "_thinking", "_thinking_sig", "_tool_blocks",
-        "_tools", "_upstream_usage", "finished", "started",
+        "_backlog", "_by_id", "_estimated_output", "_finish_reason", "_flushing", "_ids",
+        "_input_tokens", "_last_tool", "_live", "_matched_stop", "_message_id", "_model",
+        "_next_index", "_open", "_open_index", "_prefix", "_stop_sequences", "_text", "_thinking",
+        "_thinking_sig", "_tool_blocks", "_tools", "_upstream_usage", "finished", "started",
     )  # fmt: skip
 
     def __init__(
@@ -52,7 +52,9 @@ class AnthropicStreamWriter:
         input_tokens: int = 0,
     ) -> None:
         self._model = model
-        self._stop_sequences = tuple(stop_sequences)
+        if isinstance(stop_sequences, str):
+            stop_sequences = (stop_sequences,)
+        self._stop_sequences = tuple(s for s in stop_sequences if isinstance(s, str) and s)
         self._message_id = message_id or new_message_id()
         self._input_tokens = input_tokens
         self.started = False
@@ -75,6 +77,7 @@ class AnthropicStreamWriter:
         self._finish_reason: object = None
         self._matched_stop: str | None = None
         self._upstream_usage: dict[str, int] | None = None
+        self._estimated_output = 0
 
     # ------------------------------------------------------------------ public API
 
@@ -106,17 +109,25 @@ class AnthropicStreamWriter:
             self._matched_stop = matched_stop_sequence(choice, self._stop_sequences, "")
         return head + body if head else body
 
+    def set_output_tokens(self, count: int) -> None:
+        """The caller's own count, used only when the upstream never reports usage."""
+        self._estimated_output = max(count, 0)
+
     def finish(self, *, estimated_output_tokens: int | None = None) -> bytes:
-        """Close everything and end the message; `estimated_output_tokens` is used only when the
-        upstream never reported usage (see `output_tokens_estimated`)."""
+        """Close the open block, replay anything held, then message_delta and message_stop.
+
+        `estimated_output_tokens` (same as `set_output_tokens`) counts only without upstream usage.
+        """
         if self.finished:
             return b""
+        if estimated_output_tokens is not None:
+            self.set_output_tokens(estimated_output_tokens)
         out = [self.start()]
         self._flushing = True
         self._drain(out)
         self._close(out)
         self.finished = True
-        usage = self._final_usage(estimated_output_tokens)
+        usage = self._final_usage()
         stop_reason, stop_sequence = self._final_stop()
         out.append(ev.message_delta(stop_reason, stop_sequence, usage))
         out.append(ev.MESSAGE_STOP)
@@ -130,7 +141,7 @@ class AnthropicStreamWriter:
 
     @property
     def usage(self) -> dict[str, int]:
-        return self._final_usage(None)
+        return self._final_usage()
 
     @property
     def output_tokens_estimated(self) -> bool:
@@ -338,12 +349,12 @@ class AnthropicStreamWriter:
 
     # ------------------------------------------------------------------ the end
 
-    def _final_usage(self, estimated_output: int | None) -> dict[str, int]:
+    def _final_usage(self) -> dict[str, int]:
         if self._upstream_usage is not None:
             return dict(self._upstream_usage)
         return {
             "input_tokens": self._input_tokens,
-            "output_tokens": estimated_output or 0,
+            "output_tokens": self._estimated_output,
             "cache_read_input_tokens": 0,
         }
 
