@@ -14,7 +14,8 @@ class RouteDecision:
     model: str
     """Upstream model id (configured spelling when listed)."""
     scenario: str
-    """default | background | think | longContext | webSearch | image | subagent | explicit | custom | fallback"""
+    """default | background | think | longContext | webSearch | image | subagent | explicit | custom
+    | fallback"""
     reason: str = ""
 
     @property
@@ -37,6 +38,8 @@ class RoutingRequest:
     _counter: Callable[[dict[str, Any]], int] | None = None
     _tokens: int | None = None
     notes: dict[str, Any] = field(default_factory=dict)
+    subagent_tag: str | None = None
+    """The `provider,model` of a `<CCR-SUBAGENT-MODEL>` tag found (and already stripped) in the body."""
 
     @property
     def token_count(self) -> int:
@@ -51,3 +54,7 @@ class RoutingRequest:
     @property
     def tokens_known(self) -> bool:
         return self._tokens is not None
+
+    def set_token_count(self, tokens: int) -> None:
+        """Store a count computed elsewhere (e.g. in a worker thread) so `token_count` reuses it."""
+        self._tokens = tokens

@@ -1,0 +1,65 @@
+"""Resolving `provider,model` strings against the configured providers.
+
+Built once per Router (the config is frozen), so a lookup on the hot path is one dict access.
+Provider and model names match case-insensitively; the configured spelling is what goes upstream.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ccr.config.schema import Config
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    provider: str
+    model: str
+
+    def __str__(self) -> str:
+        return f"{self.provider},{self.model}"
+
+
+class ModelCatalog:
+    def __init__(self, config: Config) -> None:
+        self._listed: dict[str, Target] = {}
+        self._open_providers: dict[str, str] = {}
+        for provider in config.Providers:
+            if not provider.models:
+                # Nothing to check against: any model id is accepted for this provider.
+                self._open_providers[provider.name.lower()] = provider.name
+            for model in provider.models:
+                self._listed.setdefault(
+                    f"{provider.name.lower()},{model.lower()}", Target(provider.name, model)
+                )
+        self._providers = {p.name.lower(): p.name for p in config.Providers}
+
+    def resolve(self, spec: str) -> Target | None:
+        """The configured target for a client-supplied `provider,model`, or None if not configured."""
+        provider, sep, model = spec.partition(",")
+        if not sep:
+            return None
+        provider, model = provider.strip(), model.strip()
+        if not provider or not model:
+            return None
+        found = self._listed.get(f"{provider.lower()},{model.lower()}")
+        if found is not None:
+            return found
+        open_name = self._open_providers.get(provider.lower())
+        return Target(open_name, model) if open_name is not None else None
+
+    def resolve_slot(self, spec: str) -> Target | None:
+        """A `Router` slot value: the provider must exist; an unlisted model is forwarded as written."""
+        found = self.resolve(spec)
+        if found is not None:
+            return found
+        provider, sep, model = spec.partition(",")
+        name = self._providers.get(provider.strip().lower())
+        if not sep or name is None or not model.strip():
+            return None
+        return Target(name, model.strip())
+
+    def valid_ids(self) -> list[str]:
+        ids = [str(t) for t in self._listed.values()]
+        ids += [f"{name},<any model>" for name in self._open_providers.values()]
+        return ids
