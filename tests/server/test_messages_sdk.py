@@ -18,7 +18,7 @@ USER = [{"role": "user", "content": "hi"}]
 
 def test_plain_text_non_stream(client: anthropic.Anthropic, upstream: MockUpstream) -> None:
     upstream.enqueue(MockResponse.json(openai_completion("Hello there", usage=(100, 7, 40))))
-    msg = client.messages.create(model="claude-sonnet-4-5", max_tokens=50, messages=USER)
+    msg = client.messages.create(model="claude-opus-5-5", max_tokens=50, messages=USER)
     assert msg.content[0].type == "text" and msg.content[0].text == "Hello there"
     assert msg.stop_reason == "end_turn"
     assert (msg.usage.input_tokens, msg.usage.output_tokens, msg.usage.cache_read_input_tokens) == (60, 7, 40)
@@ -34,7 +34,7 @@ def test_stream_text_survives_any_split(
     client: anthropic.Anthropic, upstream: MockUpstream, split: object
 ) -> None:
     upstream.enqueue(MockResponse.sse(openai_text_chunks("one two three four", pieces=4), split=split))  # type: ignore[arg-type]
-    with client.messages.stream(model="claude-sonnet-4-5", max_tokens=50, messages=USER) as stream:
+    with client.messages.stream(model="claude-opus-5-5", max_tokens=50, messages=USER) as stream:
         text = "".join(stream.text_stream)
         final = stream.get_final_message()
     assert text == "one two three four"

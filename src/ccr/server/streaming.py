@@ -63,22 +63,21 @@ async def stream_unified(ex: Exchange, send: Send) -> None:
                 tail += writer.feed(chunk)
         for chunk in pipeline.decode_end(ctx):
             tail += writer.feed(chunk)
+        estimate = None
         if writer.output_tokens_estimated and writer.output_text:
-            ex.output_estimated = _estimate_output(writer)
-        tail += writer.finish()
+            # The provider sent no usage: count the text we relayed so stats and the status line
+            # still show something real (marked as estimated in the log).
+            from ccr.protocol.tokens import count_text
+
+            estimate = count_text(writer.output_text)
+            ex.output_estimated = True
+        tail += writer.finish(estimated_output_tokens=estimate)
         await send({"type": "http.response.body", "body": tail, "more_body": True})
         ex.usage = writer.usage
     except TransportError as exc:
         await _fail(ex, send, writer.error, "overloaded_error" if exc.timeout else "api_error", f"{exc}")
     except CcrError as err:
         await _fail(ex, send, writer.error, err.error_type, err.message)
-
-
-def _estimate_output(writer: AnthropicStreamWriter) -> bool:
-    from ccr.protocol.tokens import count_text
-
-    writer.set_output_tokens(count_text(writer.output_text))
-    return True
 
 
 async def _fail(
