@@ -32,7 +32,7 @@ class RouterApp:
         self.messages = MessagesEndpoint(state)
         self.starlette = Starlette(
             routes=_routes(state), lifespan=self._lifespan, exception_handlers={HTTPException: _http_error}
-        )  # type: ignore[dict-item]
+        )
         self._app = AuthMiddleware(self._dispatch, lambda: state.runtime.config.APIKEY)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -54,18 +54,19 @@ def _routes(state: AppState) -> list[BaseRoute]:
     basic = make_routes(state)
     api = make_api_routes(state)
     routes: list[BaseRoute] = [
-        Route("/", basic["root"], methods=["GET", "HEAD"]),  # type: ignore[arg-type]
-        Route("/health", basic["health"], methods=["GET", "HEAD"]),  # type: ignore[arg-type]
-        Route("/api/hello", basic["health"], methods=["GET", "HEAD"]),  # type: ignore[arg-type]
-        Route("/v1/models", basic["models"], methods=["GET"]),  # type: ignore[arg-type]
-        Route("/v1/messages/count_tokens", basic["count_tokens"], methods=["POST"]),  # type: ignore[arg-type]
-        Route("/api/status", api["status"], methods=["GET"]),  # type: ignore[arg-type]
-        Route("/api/reload", api["reload"], methods=["POST"]),  # type: ignore[arg-type]
+        Route("/", basic["root"], methods=["GET", "HEAD"]),
+        Route("/health", basic["health"], methods=["GET", "HEAD"]),
+        Route("/api/hello", basic["health"], methods=["GET", "HEAD"]),
+        Route("/v1/models", basic["models"], methods=["GET"]),
+        Route("/v1/messages/count_tokens", basic["count_tokens"], methods=["POST"]),
+        Route("/api/status", api["status"], methods=["GET"]),
+        Route("/api/reload", api["reload"], methods=["POST"]),
     ]
     return routes
 
 
-async def _http_error(request: Request, exc: HTTPException) -> Response:
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
     text = {
         404: f"no route {request.url.path}",
         405: f"{request.method} is not allowed on {request.url.path}",

@@ -58,7 +58,8 @@ def _explain_special(status: int, err: dict[str, Any], provider: str, model: str
         from ccr.upstream.local_errors import explain_local_error
     except ImportError:
         return None
-    return explain_local_error(status, err, provider, model)
+    found: str | None = explain_local_error(status, err, provider, model)
+    return found
 
 
 def transport_error(provider: str, model: str, exc: TransportError) -> CcrError:

@@ -6,13 +6,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from ccr.errors import ConfigError, RequestError
-from ccr.server.routes.basic import error_response
+from ccr.server.routes.basic import Endpoint, error_response
 from ccr.server.state import AppState
 
 ACTION_HEADER = "x-ccr-action"
 
 
-def make_api_routes(state: AppState) -> dict[str, object]:
+def make_api_routes(state: AppState) -> dict[str, Endpoint]:
     async def status(request: Request) -> Response:
         return JSONResponse(state.status())
 

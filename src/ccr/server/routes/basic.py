@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -16,7 +18,10 @@ def error_response(err: CcrError) -> Response:
     return Response(err.to_bytes(), status_code=err.status, media_type="application/json")
 
 
-def make_routes(state: AppState) -> dict[str, object]:
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def make_routes(state: AppState) -> dict[str, Endpoint]:
     async def root(request: Request) -> Response:
         if request.method == "HEAD":
             return Response(status_code=200)

@@ -58,10 +58,10 @@ class MessagesEndpoint:
                 await send_error(send, err, ex.route_header())
         except Exception as exc:  # a bug must cost one request, not the server
             log.exception("unexpected error serving /v1/messages")
-            err = PluginError(f"internal error while serving the request: {type(exc).__name__}: {exc}")
-            ex.status, ex.error = 500, err.message
+            internal = PluginError(f"internal error while serving the request: {type(exc).__name__}: {exc}")
+            ex.status, ex.error = 500, internal.message
             if not ex.response_started:
-                await send_error(send, err, ex.route_header())
+                await send_error(send, internal, ex.route_header())
         finally:
             state.in_flight -= 1
             ex.finish(state)
