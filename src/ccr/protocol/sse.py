@@ -1,8 +1,9 @@
 """Server-sent events: an incremental parser that survives any byte split, and a bytes writer.
 
 The parser follows the WHATWG event-stream rules that matter for LLM streams: LF, CRLF or CR line
-ends, `:` comment lines, several `data:` lines joined with `\\n`, a blank line ends an event.
-Fields other than `event` and `data` are ignored.
+ends (a CRLF split across two reads is one line end), a leading byte-order mark, `:` comment lines,
+several `data:` lines joined with `\\n`, a blank line ends an event, and an event without any
+`data` line is not dispatched. Fields other than `event` and `data` are ignored.
 """
 
 from __future__ import annotations
@@ -17,15 +18,18 @@ class SSEEvent:
 
 
 class SSEParser:
-    __slots__ = ("_buf", "_data", "_event", "_pending_cr")
+    __slots__ = ("_at_start", "_buf", "_data", "_event", "_pending_cr")
 
     def __init__(self) -> None:
         self._buf = b""
         self._event: str | None = None
         self._data: list[str] = []
         self._pending_cr = False
+        self._at_start = True
 
     def feed(self, chunk: bytes) -> list[SSEEvent]:
+        if not chunk:
+            return []
         if self._pending_cr and chunk.startswith(b"\n"):
             chunk = chunk[1:]  # the LF of a CRLF split across reads
         self._pending_cr = False
@@ -54,8 +58,12 @@ class SSEParser:
         return out
 
     def _line(self, raw: bytes, out: list[SSEEvent]) -> None:
+        if self._at_start:
+            self._at_start = False
+            if raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
         if not raw:
-            if self._data or self._event is not None:
+            if self._data:
                 out.append(SSEEvent(self._event, "\n".join(self._data)))
             self._event = None
             self._data = []
@@ -69,7 +77,7 @@ class SSEParser:
         if name == "data":
             self._data.append(value)
         elif name == "event":
-            self._event = value
+            self._event = value or None
 
 
 def encode_event(event: str, data: bytes) -> bytes:
