@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -93,7 +95,7 @@ RECORDED = recorded("llamacpp_tool.sse") + recorded("llamacpp_text.sse")
 @given(cuts=st.lists(st.integers(min_value=0, max_value=len(RECORDED)), max_size=40))
 def test_any_byte_split_of_a_recorded_stream(cuts: list[int]) -> None:
     bounds = [0, *sorted(cuts), len(RECORDED)]
-    pieces = [RECORDED[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+    pieces = [RECORDED[a:b] for a, b in itertools.pairwise(bounds)]
     assert parse_pieces(pieces) == parse_whole(RECORDED)
 
 
@@ -103,10 +105,10 @@ def test_any_byte_split_of_a_recorded_stream(cuts: list[int]) -> None:
     ending=st.sampled_from([b"\n", b"\r\n", b"\r"]),
 )
 def test_any_split_with_any_line_ending(cuts: list[int], ending: bytes) -> None:
-    data = RECORDED[:400].replace(b"\n", ending) + ending.join([b"event: x", b": c", b"data: 1", b"data: 2", b""])
-    data += ending
+    tail = [b"event: x", b": c", b"data: 1", b"data: 2", b"", b""]
+    data = RECORDED[:400].replace(b"\n", ending) + ending.join(tail)
     bounds = [0, *sorted(c for c in cuts if c <= len(data)), len(data)]
-    pieces = [data[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+    pieces = [data[a:b] for a, b in itertools.pairwise(bounds)]
     expected = parse_whole(RECORDED[:400] + b"event: x\n: c\ndata: 1\ndata: 2\n\n")
     assert parse_pieces(pieces) == expected
 
