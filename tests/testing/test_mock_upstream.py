@@ -19,6 +19,7 @@ from ccr.testing import (
     openai_completion,
     openai_text_chunks,
     openai_tool_call_chunks,
+    parse_sse,
 )
 from ccr.testing.mock_upstream import DEFAULT_TEXT
 
@@ -55,8 +56,8 @@ async def test_default_streams_when_request_asks_stream() -> None:
         ctype, data = resp.headers["Content-Type"], await resp.read()
     events = collect_sse(data)
     assert ctype == "text/event-stream"
-    assert events[-1] == ("message", "[DONE]")
-    text = "".join(e[1]["choices"][0]["delta"].get("content") or "" for e in events[:-1] if e[1]["choices"])
+    assert parse_sse(data)[-1].data == "[DONE]"
+    text = "".join(e[1]["choices"][0]["delta"].get("content") or "" for e in events if e[1]["choices"])
     assert text == DEFAULT_TEXT
 
 

@@ -12,6 +12,7 @@ from ccr.testing import (
     openai_completion,
     openai_text_chunks,
     openai_tool_call_chunks,
+    parse_sse,
     plan_writes,
 )
 
@@ -93,13 +94,14 @@ def test_random_split_reassembles_and_is_seeded(seed: int) -> None:
     assert writes != plan_writes(events, split="random", seed=seed + 100)
 
 
-def test_collect_sse_parses_named_events_and_done() -> None:
+def test_collect_sse_parses_named_events_and_skips_done() -> None:
     data = b'event: message_start\r\ndata: {"a":\r\ndata: 1}\r\n\r\n: ping\n\ndata: [DONE]\n\n'
-    assert collect_sse(data) == [("message_start", {"a": 1}), ("message", "[DONE]")]
+    assert collect_sse(data) == [("message_start", {"a": 1})]
+    assert [e.data for e in parse_sse(data)] == ['{"a":\n1}', "[DONE]"]
 
 
 def test_collect_sse_rejects_garbled_data() -> None:
-    with pytest.raises(ValueError, match="not JSON"):
+    with pytest.raises(ValueError):
         collect_sse(b"data: {oops\n\n")
 
 

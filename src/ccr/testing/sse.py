@@ -1,33 +1,18 @@
-"""Reading SSE bodies in tests."""
+"""Reading SSE bodies in tests. The Anthropic-stream helpers live in `ccr.testing_sse`; they are
+re-exported here so tests need one import."""
 
 from __future__ import annotations
 
-from typing import Any
-
-import orjson
-
 from ccr.protocol.sse import SSEEvent, SSEParser
+from ccr.testing_sse import assemble_message, check_anthropic_stream, parse_sse_bytes
+
+collect_sse = parse_sse_bytes
+"""`(event name, parsed JSON data)` per event (`message` when unnamed); `[DONE]` is skipped."""
+
+__all__ = ["assemble_message", "check_anthropic_stream", "collect_sse", "parse_sse", "parse_sse_bytes"]
 
 
 def parse_sse(data: bytes) -> list[SSEEvent]:
+    """The raw events, data unparsed (`[DONE]` included): for checking exact upstream bytes."""
     parser = SSEParser()
     return parser.feed(data) + parser.flush()
-
-
-def collect_sse(data: bytes) -> list[tuple[str, Any]]:
-    """`(event name, parsed data)` for each event; the name is `message` when absent.
-
-    OpenAI's `data: [DONE]` comes back as `("message", "[DONE]")`; any other data that is not
-    JSON raises, so a test never passes on a garbled stream.
-    """
-    out: list[tuple[str, Any]] = []
-    for ev in parse_sse(data):
-        name = ev.event or "message"
-        if ev.data == "[DONE]":
-            out.append((name, "[DONE]"))
-            continue
-        try:
-            out.append((name, orjson.loads(ev.data)))
-        except orjson.JSONDecodeError:
-            raise ValueError(f"SSE event {name!r} has data that is not JSON: {ev.data[:200]!r}") from None
-    return out

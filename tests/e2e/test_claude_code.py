@@ -1,0 +1,101 @@
+"""The real Claude Code CLI through our router (`ccr start`) against the mock OpenAI provider."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from ccr.testing import (
+    MockResponse,
+    MockUpstream,
+    RecordedRequest,
+    openai_text_chunks,
+    openai_tool_call_chunks,
+    run_router_process,
+)
+from tests.e2e.conftest import UPSTREAM_KEY, ClaudeCli, router_config
+
+pytestmark = pytest.mark.e2e
+
+
+def _text_of(message: dict[str, Any]) -> str:
+    content = message.get("content")
+    if isinstance(content, str):
+        return content
+    return "".join(part.get("text", "") for part in content or [] if isinstance(part, dict))
+
+
+def _tool_names(req: RecordedRequest) -> list[str]:
+    return [t["function"]["name"] for t in req.json.get("tools", [])]
+
+
+def _main_turns(upstream: MockUpstream) -> list[RecordedRequest]:
+    """Requests of the main conversation (Claude Code may add side requests in later versions)."""
+    return [r for r in upstream.requests if "Bash" in _tool_names(r)]
+
+
+def test_plain_answer(claude_cli: ClaudeCli, upstream: MockUpstream, tmp_path: Path) -> None:
+    answer = "The answer is 42, streamed in pieces."
+    upstream.default = MockResponse.sse(
+        openai_text_chunks(answer, pieces=5), split="random", seed=3, coalesce_tail=True
+    )
+    with run_router_process(router_config(upstream), tmp_path) as base_url:
+        code, out, err = claude_cli("What is the answer? Reply in one line.", base_url=base_url)
+    assert code == 0, err
+    assert out is not None and out["result"] == answer and out["is_error"] is False
+    assert out["usage"]["output_tokens"] == 5
+
+    first = _main_turns(upstream)[0]
+    body = first.json
+    assert (first.method, first.path) == ("POST", "/v1/chat/completions")
+    assert first.headers["authorization"] == f"Bearer {UPSTREAM_KEY}"  # the provider's key, not the client's
+    assert not {"anthropic-beta", "x-api-key", "x-claude-code-session-id"} & first.headers.keys()
+    assert body["model"] == "mock-model" and body["stream"] is True
+    assert body["stream_options"] == {"include_usage": True}
+    assert body["messages"][0]["role"] == "system" and "Claude" in _text_of(body["messages"][0])
+    user_text = " ".join(_text_of(m) for m in body["messages"] if m["role"] == "user")
+    assert "What is the answer?" in user_text
+    # Claude Code's environment block rides as a system entry inside `messages`.
+    assert any(m["role"] == "system" and "Primary working directory" in _text_of(m) for m in body["messages"])
+    assert {"Bash", "Write", "Read"} <= set(_tool_names(first))
+    assert "context_management" not in body and "output_config" not in body
+
+
+def _has_tool_result(req: RecordedRequest) -> bool:
+    return any(m.get("role") == "tool" for m in req.json.get("messages", []))
+
+
+def test_tool_turn_writes_file(
+    claude_cli: ClaudeCli, upstream: MockUpstream, tmp_path: Path, workdir: Path
+) -> None:
+    command = {"command": "printf 'hello from e2e' > hello.txt", "description": "Write hello.txt"}
+    final = "I created hello.txt."
+    call = ("call_e2e_1", "Bash", orjson.dumps(command).decode())
+
+    def script(req: RecordedRequest) -> MockResponse:
+        if _has_tool_result(req):
+            return MockResponse.sse(openai_text_chunks(final), split="random", seed=1)
+        if "Bash" in _tool_names(req):
+            return MockResponse.sse(openai_tool_call_chunks([call], fragment_size=7), split="random", seed=2)
+        return MockResponse.text_or_stream("ok")
+
+    upstream.default = script
+    with run_router_process(router_config(upstream), tmp_path) as base_url:
+        code, out, err = claude_cli(
+            "Create hello.txt containing 'hello from e2e' with Bash.", base_url=base_url
+        )
+    assert code == 0, err
+    assert out is not None and out["result"] == final
+    assert (workdir / "hello.txt").read_text() == "hello from e2e"
+
+    turns = _main_turns(upstream)
+    assert len(turns) == 2 and _has_tool_result(turns[1])
+    assistant = next(m for m in turns[1].json["messages"] if m["role"] == "assistant")
+    assert assistant["tool_calls"][0]["id"] == "call_e2e_1"
+    assert assistant["tool_calls"][0]["function"]["name"] == "Bash"
+    assert orjson.loads(assistant["tool_calls"][0]["function"]["arguments"]) == command
+    tool_msg = next(m for m in turns[1].json["messages"] if m["role"] == "tool")
+    assert tool_msg["tool_call_id"] == "call_e2e_1"
