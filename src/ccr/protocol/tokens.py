@@ -52,7 +52,9 @@ counter encodes in a worker thread so the event loop never stalls."""
 HASH_OFFLOAD_CHARS = 4_000_000
 """Above this many characters to look up (~1.5 ms of hashing) even the cache lookups leave the loop."""
 LOW_BYTES_PER_TOKEN = 12.0
-"""Whole Claude Code-shaped JSON bodies measure 3.9-5.5 bytes per token; 12 leaves a 2x margin."""
+"""Claude Code-shaped JSON bodies measure 3.3-5.9 bytes per token; 12 leaves a 2x margin."""
+ENVELOPE_BYTES = 1024
+"""Bytes of a body that carry no text to count (model, metadata, max_tokens...), ignored by `low`."""
 LOW_CHARS_PER_TOKEN = 10.0
 """Counted text measures 1.1-6.2 characters per token over ~1,500 real source/doc files and command
 outputs; 10 leaves a 1.6x margin. The high bounds need no margin: a token is at least one byte."""
@@ -273,7 +275,7 @@ def estimate_tokens_from_bytes(n: int) -> tuple[int, int]:
     """(low, high) for a JSON request body of `n` bytes, from its size alone. Holds for text: base64
     images, PDFs and thinking signatures are bytes that count little or nothing (they break `low`),
     and each tiny image costs more than its bytes (breaks `high`); `token_bounds` has neither gap."""
-    return int(n / LOW_BYTES_PER_TOKEN), n
+    return int(max(0, n - ENVELOPE_BYTES) / LOW_BYTES_PER_TOKEN), n
 
 
 def token_bounds(body: Mapping[str, Any]) -> tuple[int, int]:
