@@ -19,7 +19,10 @@ T = TypeVar("T", bound=type[Transformer])
 _BUILTINS: dict[str, type[Transformer]] = {}
 
 # Modules holding the built-in transformers; importing one registers its classes.
-BUILTIN_MODULES: tuple[str, ...] = ("ccr.transformers.openai",)
+BUILTIN_MODULES: tuple[str, ...] = (
+    "ccr.transformers.openai",
+    "ccr.transformers.texttools",
+)
 
 
 def builtin(cls: T) -> T:
