@@ -43,5 +43,6 @@ def router_url(upstream: MockUpstream, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
-def client(router_url: str) -> anthropic.Anthropic:
-    return anthropic.Anthropic(base_url=router_url, api_key=APIKEY, max_retries=0, timeout=30)
+def client(router_url: str) -> Iterator[anthropic.Anthropic]:
+    with anthropic.Anthropic(base_url=router_url, api_key=APIKEY, max_retries=0, timeout=30) as sdk:
+        yield sdk
