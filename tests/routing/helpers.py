@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from ccr.config.schema import Config, validate_config
 from ccr.routing.decision import RoutingRequest
 from ccr.routing.router import Router
+from ccr.routing.rules import Counting
 
 PROVIDERS: list[dict[str, Any]] = [
     {
@@ -63,10 +65,6 @@ def body(**fields: Any) -> dict[str, Any]:
     return base
 
 
-def fixed_estimate(low: int, high: int) -> Any:
-    return lambda size: (low, high)
-
-
 class CountingCounter:
     """An async token counter returning a fixed figure and remembering how often it ran."""
 
@@ -74,7 +72,10 @@ class CountingCounter:
         self.tokens = tokens
         self.calls = 0
 
-    async def __call__(self, body: dict[str, Any]) -> int:
+    async def __call__(self, body: Mapping[str, Any]) -> int:
+        return self.sync(body)
+
+    def sync(self, body: Mapping[str, Any]) -> int:
         self.calls += 1
         return self.tokens
 
@@ -86,11 +87,15 @@ def request(data: dict[str, Any], *, size: int = 0, tokens: int | None = None, *
     return req
 
 
-def router(config: Config | None = None, *, tokens: int = 100, low: int = 0, high: int = 0) -> Router:
-    """A Router whose counting is fixed: `tokens` from the counter, (`low`, `high`) from the estimate."""
-    return Router(
-        config or make_config(),
-        estimator=fixed_estimate(low, high),
-        counter=CountingCounter(tokens),
-        projects=None,
+def counting(
+    tokens: int = 100, estimate: tuple[int, int] = (0, 0), bounds: tuple[int, int] = (0, 0)
+) -> Counting:
+    """Fixed token arithmetic: `tokens` from the counter, `estimate` from bytes, `bounds` from the walk."""
+    counter = CountingCounter(tokens)
+    return Counting(
+        estimate=lambda size: estimate, bounds=lambda body: bounds, count=counter.sync, count_async=counter
     )
+
+
+def router(config: Config | None = None, *, tokens: int = 100, **kw: Any) -> Router:
+    return Router(config or make_config(), counting=counting(tokens, **kw))

@@ -23,8 +23,7 @@ from ccr.routing.custom import CustomRouterRule, resolve_router_path
 from ccr.routing.decision import RouteDecision, RoutingRequest
 from ccr.routing.image_agent import prepare_image_agent
 from ccr.routing.project import ProjectRouters
-from ccr.routing.rules import Rule, RuleContext, default_rules
-from ccr.routing.rules.long_context import AsyncCounter, Estimator
+from ccr.routing.rules import Counting, Rule, RuleContext, default_rules
 from ccr.routing.rules.subagent import strip_subagent_tags
 from ccr.routing.sessions import SessionUsage, session_id_from
 
@@ -50,8 +49,7 @@ class Router:
         *,
         rules: list[Rule] | None = None,
         projects: ProjectRouters | None = None,
-        estimator: Estimator | None = None,
-        counter: AsyncCounter | None = None,
+        counting: Counting | None = None,
     ) -> None:
         self.config = config
         self.catalog = ModelCatalog(config)
@@ -61,9 +59,7 @@ class Router:
         if config.CUSTOM_ROUTER_PATH:
             path = resolve_router_path(config.CUSTOM_ROUTER_PATH, config_dir)
             custom = CustomRouterRule(path, config_as_dict(config))
-        self.rules = (
-            rules if rules is not None else default_rules(custom, estimator=estimator, counter=counter)
-        )
+        self.rules = rules if rules is not None else default_rules(custom, counting=counting)
         self._async = [rule.is_async for rule in self.rules]
         if projects is None and config_dir is not None:
             projects = ProjectRouters(config_dir, self.catalog, config.Router)

@@ -7,26 +7,21 @@ from ccr.routing.rules.base import Rule, RuleContext, SlotRule
 from ccr.routing.rules.default import DefaultRule
 from ccr.routing.rules.explicit import ExplicitRule
 from ccr.routing.rules.image import ImageRule
-from ccr.routing.rules.long_context import AsyncCounter, Estimator, LongContextRule
+from ccr.routing.rules.long_context import Counting, LongContextRule
 from ccr.routing.rules.subagent import SubagentRule
 from ccr.routing.rules.think import ThinkRule
 from ccr.routing.rules.web_search import WebSearchRule
 
-__all__ = ["Rule", "RuleContext", "SlotRule", "default_rules"]
+__all__ = ["Counting", "Rule", "RuleContext", "SlotRule", "default_rules"]
 
 
-def default_rules(
-    custom: Rule | None = None,
-    *,
-    estimator: Estimator | None = None,
-    counter: AsyncCounter | None = None,
-) -> list[Rule]:
+def default_rules(custom: Rule | None = None, *, counting: Counting | None = None) -> list[Rule]:
     """custom → explicit → subagent → long context → background → web search → think → image → default."""
     rules: list[Rule] = [custom] if custom is not None else []
     rules += [
         ExplicitRule(),
         SubagentRule(),
-        LongContextRule(estimator, counter),
+        LongContextRule(counting),
         BackgroundRule(),
         WebSearchRule(),
         ThinkRule(),

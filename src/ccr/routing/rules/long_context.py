@@ -13,7 +13,8 @@ them separately, and leaving them out made the rule miss exactly the long sessio
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from ccr.routing.decision import RouteDecision, RoutingRequest
@@ -21,56 +22,52 @@ from ccr.routing.rules.base import Rule, RuleContext
 
 SESSION_MIN_TOKENS = 20000
 SYNC_COUNT_MAX_BYTES = 16 * 1024
-"""Bodies up to this size are counted inline; bigger ones in a worker thread."""
-
-Estimator = Callable[[int], tuple[int, int]]
-AsyncCounter = Callable[[dict[str, Any]], Awaitable[int]]
+"""Bodies up to this size are counted inline (cheap); bigger ones go through the async counter,
+which moves large uncached work to a worker thread."""
 
 
-def _default_estimator(size: int) -> tuple[int, int]:
+def _estimate(size: int) -> tuple[int, int]:
     from ccr.protocol.tokens import estimate_tokens_from_bytes
 
     return estimate_tokens_from_bytes(size)
 
 
-async def _default_async_counter(body: dict[str, Any]) -> int:
+def _bounds(body: Mapping[str, Any]) -> tuple[int, int]:
+    from ccr.protocol.tokens import token_bounds
+
+    return token_bounds(body)
+
+
+def _count(body: Mapping[str, Any]) -> int:
+    from ccr.protocol.tokens import count_request_tokens
+
+    return count_request_tokens(body)
+
+
+async def _count_async(body: Mapping[str, Any]) -> int:
     from ccr.protocol.tokens import count_request_tokens_async
 
     return await count_request_tokens_async(body)
 
 
-def _has_media(body: dict[str, Any]) -> bool:
-    """Images and documents are counted at a fixed cost, not by size: bytes prove nothing then."""
-    messages = body.get("messages")
-    if not isinstance(messages, list):
-        return False
-    for message in messages:
-        content = message.get("content") if isinstance(message, dict) else None
-        if isinstance(content, list) and _blocks_have_media(content):
-            return True
-    return False
+@dataclass(frozen=True, slots=True)
+class Counting:
+    """The token arithmetic the rule uses (ccr.protocol.tokens; replaceable in tests and benches)."""
 
-
-def _blocks_have_media(blocks: list[Any]) -> bool:
-    for block in blocks:
-        if not isinstance(block, dict):
-            continue
-        kind = block.get("type")
-        if kind in ("image", "document"):
-            return True
-        inner = block.get("content")
-        if kind == "tool_result" and isinstance(inner, list) and _blocks_have_media(inner):
-            return True
-    return False
+    estimate: Callable[[int], tuple[int, int]] = _estimate
+    """(low, high) tokens from the body's byte size alone; valid for text."""
+    bounds: Callable[[Mapping[str, Any]], tuple[int, int]] = _bounds
+    """(low, high) from a walk over the counted parts, without encoding: media-aware."""
+    count: Callable[[Mapping[str, Any]], int] = _count
+    count_async: Callable[[Mapping[str, Any]], Awaitable[int]] = _count_async
 
 
 class LongContextRule(Rule):
     name = "longContext"
     is_async = True
 
-    def __init__(self, estimator: Estimator | None = None, counter: AsyncCounter | None = None) -> None:
-        self._estimate = estimator or _default_estimator
-        self._count_async = counter or _default_async_counter
+    def __init__(self, counting: Counting | None = None) -> None:
+        self.counting = counting or Counting()
 
     async def amatch(self, req: RoutingRequest, ctx: RuleContext) -> RouteDecision | None:
         target = ctx.slot("longContext")
@@ -80,9 +77,12 @@ class LongContextRule(Rule):
         last = ctx.sessions.last_prompt_tokens(req.session_id)
         session_rule = last > threshold
         if not req.tokens_known and req.body_size > 0:
-            low, high = self._estimate(req.body_size)
-            if low > threshold and not _has_media(req.body):
-                reason = f"body {req.body_size} bytes ≥ {low} tokens > longContextThreshold={threshold}"
+            low, high = self.counting.estimate(req.body_size)
+            # Bytes overstate bodies full of images or thinking signatures: the walk confirms.
+            if low > threshold and (low := self.counting.bounds(req.body)[0]) > threshold:
+                reason = (
+                    f"body of {req.body_size} bytes has ≥ {low} tokens > longContextThreshold={threshold}"
+                )
                 return ctx.decide(self.name, target, reason)
             if high <= threshold and (not session_rule or high <= SESSION_MIN_TOKENS):
                 return None
@@ -98,8 +98,11 @@ class LongContextRule(Rule):
         return None
 
     async def _count(self, req: RoutingRequest) -> int:
-        if req.tokens_known or (0 < req.body_size <= SYNC_COUNT_MAX_BYTES):
+        if req.tokens_known:
             return req.token_count
-        tokens = await self._count_async(req.body)
+        if 0 < req.body_size <= SYNC_COUNT_MAX_BYTES:
+            tokens = self.counting.count(req.body)
+        else:
+            tokens = await self.counting.count_async(req.body)
         req.set_token_count(tokens)
         return tokens
