@@ -7,8 +7,37 @@ import threading
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ccr.protocol import cl100k
+from ccr.protocol.cl100k import split_for_encoding
+
+ROOT = Path(__file__).resolve().parents[2]
+TRICKY = st.sampled_from(
+    [
+        "a",
+        "Z",
+        "é",
+        "的",
+        "1",
+        "42",
+        " ",
+        "  ",
+        "\n",
+        "\r\n",
+        "\t",
+        "'s",
+        "'",
+        ".",
+        "{",
+        "}",
+        "->",
+        "==",
+        "😀",
+        "\u00a0",
+    ]
+)
 
 
 def test_packaged_file_is_tiktokens_cl100k() -> None:
@@ -64,3 +93,43 @@ def test_concurrent_first_use_loads_once(monkeypatch: pytest.MonkeyPatch) -> Non
         t.join(timeout=10)
     assert len(loads) == 1
     assert results == [real] * 8
+
+
+def count(text: str) -> int:
+    return len(cl100k.get_encoding().encode_ordinary(text))
+
+
+def chunked_count(text: str, size: int) -> int:
+    chunks = split_for_encoding(text, size)
+    assert "".join(chunks) == text
+    return sum(count(chunk) for chunk in chunks)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(TRICKY, max_size=120).map("".join), st.integers(min_value=1, max_value=12))
+def test_chunks_count_like_the_whole_text(text: str, size: int) -> None:
+    assert chunked_count(text, size) == count(text)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [pytest.param(cl100k.__file__, id="python-source"), pytest.param(ROOT / "README.md", id="markdown")],
+)
+@pytest.mark.parametrize("size", [7, 64, 1000])
+def test_real_files_chunk_exactly(path: str | Path, size: int) -> None:
+    text = Path(path).read_text(encoding="utf-8")
+    assert len(split_for_encoding(text, size)) > 1
+    assert chunked_count(text, size) == count(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "chunks"),
+    [
+        pytest.param("one\ntwo\nthree", ["one\n", "two\n", "three"], id="after-newline"),
+        pytest.param("one\n  two\nthree", ["one\n  two\n", "three"], id="not-before-indentation"),
+        pytest.param("alpha beta gamma", ["alpha", " beta", " gamma"], id="before-space-word"),
+        pytest.param("x = 12 + 34", ["x = 12 + 34"], id="no-boundary-stays-whole"),
+    ],
+)
+def test_split_points(text: str, chunks: list[str]) -> None:
+    assert split_for_encoding(text, 3) == chunks

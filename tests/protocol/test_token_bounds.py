@@ -14,6 +14,7 @@ import pytest
 from ccr.protocol.tokens import IMAGE_TOKENS, count_request_tokens, estimate_tokens_from_bytes, token_bounds
 
 SHARED_BODIES = Path("/work/shared/bench/bodies.py")
+RECORDED = Path(__file__).resolve().parents[1] / "fixtures" / "claude_code"
 VOCABULARY = (
     "the a to of and in is it that for on with as this be are by not or from at an function value "
     "request response configuration provider router model should returns because however which "
@@ -117,6 +118,16 @@ def shared_bodies() -> list[Any]:
     ]
 
 
+def recorded_bodies() -> list[Any]:
+    """Real Claude Code 2.x requests, when the recordings are present."""
+    paths = sorted(p for p in RECORDED.glob("*.json") if not p.name.endswith(".headers.json"))
+    if not paths:
+        return [
+            pytest.param(None, id="recorded", marks=pytest.mark.skip(reason=f"no recordings in {RECORDED}"))
+        ]
+    return [pytest.param(orjson.loads(p.read_bytes()), id=f"recorded-{p.stem}") for p in paths]
+
+
 TEXT_BODIES = [
     pytest.param(claude_code_body(1, 1, "prose"), id="fresh-session"),
     pytest.param(claude_code_body(2, 12, "code"), id="code-reading"),
@@ -124,6 +135,7 @@ TEXT_BODIES = [
     pytest.param(claude_code_body(4, 12, "cjk"), id="cjk-conversation"),
     pytest.param(claude_code_body(5, 60, "code"), id="resumed-long-session"),
     *shared_bodies(),
+    *recorded_bodies(),
 ]
 
 

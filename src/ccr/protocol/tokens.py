@@ -22,7 +22,7 @@ from typing import Any
 
 import orjson
 
-from ccr.protocol.cl100k import Encoder, get_encoding
+from ccr.protocol.cl100k import Encoder, get_encoding, split_for_encoding
 
 __all__ = [
     "IMAGE_TOKENS",
@@ -241,7 +241,10 @@ class TokenCounter:
     def _encode(self, misses: dict[_Key, str], miss_keys: list[_Key]) -> int:
         # Encoded outside the lock: tiktoken releases the GIL, and other counts must not wait.
         enc = self.encoder()
-        counts = {key: len(enc.encode_ordinary(text)) for key, text in misses.items()}
+        counts = {
+            key: sum(len(enc.encode_ordinary(chunk)) for chunk in split_for_encoding(text))
+            for key, text in misses.items()
+        }
         cache = self._cache
         with self._lock:
             for key, n in counts.items():
