@@ -314,7 +314,8 @@ class AnthropicStreamWriter:
         self._open = TOOL
         self._live = tool
         if tool.name is not None:
-            self._start_tool(out, tool, final=False)
+            # At finish a held tool is sent whole, so near-JSON arguments can still be repaired.
+            self._start_tool(out, tool, final=self._flushing)
 
     def _start_tool(self, out: list[bytes], tool: ToolCall, *, final: bool) -> None:
         index = self._next_index
