@@ -50,7 +50,7 @@ class SecretFilter(logging.Filter):
 def config_secrets(cfg: Config) -> list[str]:
     out = [cfg.APIKEY or ""]
     for p in cfg.Providers:
-        out += list(p.keys())
+        out += list(p.key_list())
     return out
 
 

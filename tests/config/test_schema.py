@@ -32,7 +32,7 @@ def test_seed_readme_example_shapes() -> None:
     assert [s.name for s in ds.transformer.use] == ["deepseek"]
     assert [s.name for s in ds.transformer.models["deepseek-chat"]] == ["tooluse"]
     assert ms.transformer.use[0].options == {"max_tokens": 65536}
-    assert ms.keys() == ()  # an empty key is a keyless provider, not a dropped one
+    assert ms.key_list() == ()  # an empty key is a keyless provider, not a dropped one
     assert ol.api_key is None
     assert cfg.Router.longContextThreshold == 60000  # CCR: a falsy threshold means the default
 

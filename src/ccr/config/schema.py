@@ -102,7 +102,7 @@ class Provider(BaseModel):
                 return m
         return None
 
-    def keys(self) -> tuple[str, ...]:
+    def key_list(self) -> tuple[str, ...]:
         if self.api_keys:
             return self.api_keys
         return (self.api_key,) if self.api_key else ()
@@ -127,6 +127,24 @@ class RouterSettings(BaseModel):
     def slot(self, name: str) -> str | None:
         value = getattr(self, name, None)
         return value if isinstance(value, str) and value.strip() else None
+
+
+class RetrySettings(BaseModel):
+    """Retries of a failed provider call, before any byte reached the client."""
+
+    model_config = _frozen
+    attempts: int = Field(default=2, ge=0, le=10)
+    """Retries after the first try (0 turns retrying off)."""
+    base_delay_ms: int = Field(default=500, ge=0)
+    max_delay_ms: int = Field(default=10_000, ge=0)
+    """Upper bound on all waiting between tries, Retry-After included."""
+
+
+class CircuitBreakerSettings(BaseModel):
+    model_config = _frozen
+    failures: int = Field(default=5, ge=1)
+    """Consecutive failed calls that take a provider out of rotation."""
+    cooldown_ms: int = Field(default=30_000, ge=0)
 
 
 class CustomTransformer(BaseModel):
@@ -154,7 +172,12 @@ class Config(BaseModel):
     StatusLine: dict[str, Any] = Field(default_factory=dict)
     forceUseImageAgent: bool = False
     fallback: dict[str, tuple[str, ...]] = Field(default_factory=dict)
-    retry: dict[str, Any] = Field(default_factory=dict)
+    retry: RetrySettings = Field(default_factory=RetrySettings)
+    circuit_breaker: CircuitBreakerSettings = Field(default_factory=CircuitBreakerSettings)
+    CONNECT_TIMEOUT_MS: int = Field(default=10_000, gt=0)
+    STREAM_IDLE_TIMEOUT_MS: int | None = Field(default=None, gt=0)
+    """Longest silence allowed between two streamed chunks (default: API_TIMEOUT_MS)."""
+    SHUTDOWN_GRACE_MS: int = Field(default=10_000, ge=0)
     MAX_BODY_BYTES: int = Field(default=50 * 1024 * 1024, gt=0)
 
     # Not part of the file: where it was read from and what it said before interpolation.
@@ -218,7 +241,9 @@ def _friendly(err: dict[str, Any]) -> str:
     return text.removeprefix("Value error, ")
 
 
-def validate_config(data: dict[str, Any], *, path: Path | None = None, raw: dict[str, Any] | None = None) -> Config:
+def validate_config(
+    data: dict[str, Any], *, path: Path | None = None, raw: dict[str, Any] | None = None
+) -> Config:
     data = dict(data)
     if "Providers" not in data and "providers" in data:
         data["Providers"] = data.pop("providers")

@@ -13,17 +13,14 @@ from ccr.errors import UpstreamError
 from ccr.protocol.from_unified import unified_to_anthropic
 from ccr.routing.decision import RouteDecision
 from ccr.server.stats import RequestRecord
-from ccr.server.upstream_errors import http_error, transport_error
 from ccr.transformers.base import RequestContext
 from ccr.transformers.pipeline import Pipeline
-from ccr.upstream.keys import pick_key
-from ccr.upstream.transport import Timeouts, Transport, TransportError, UpstreamResponse
+from ccr.upstream.transport import UpstreamResponse
 
 if TYPE_CHECKING:
     from ccr.server.state import AppState, Runtime
 
 log = logging.getLogger("ccr.request")
-_ERROR_BODY_LIMIT = 64 * 1024
 
 
 @dataclass(slots=True)
@@ -38,6 +35,7 @@ class Exchange:
     upstream: UpstreamResponse | None = None
     response_started: bool = False
     first_byte: float | None = None
+    upstream_started: float | None = None
     status: int = 200
     error: str | None = None
     usage: dict[str, Any] = field(default_factory=dict)
@@ -64,38 +62,11 @@ class Exchange:
         if self.first_byte is None:
             self.first_byte = time.perf_counter()
 
-    async def open(self, transport: Transport, body: dict[str, Any], headers: dict[str, str]) -> None:
-        """Build the provider request and send it; raises an Anthropic-shaped error on failure."""
-        assert self.decision is not None
-        cfg = self.runtime.config
-        self.pipeline = self.runtime.pipelines.get(self.decision.provider, self.decision.model)
-        provider = self.pipeline.provider
-        self.ctx = RequestContext(
-            provider=provider,
-            model=self.decision.model,
-            stream=self.stream,
-            scenario=self.decision.scenario,
-            requested_model=str(body.get("model") or ""),
-            api_key=pick_key(provider),
-            client_headers=headers,
-            anthropic_body=body,
-            session_id=self.session_id,
-        )
-        request = self.pipeline.build(body, self.ctx)
-        timeouts = Timeouts.from_ms(cfg.API_TIMEOUT_MS, stream=self.stream)
-        try:
-            resp = await transport.send(request, timeouts)
-        except TransportError as exc:
-            raise transport_error(provider.name, self.decision.model, exc) from None
-        if resp.status >= 400:
-            try:
-                data = await resp.read(_ERROR_BODY_LIMIT)
-            except TransportError:
-                data = b""
-            finally:
-                resp.close()
-            raise http_error(provider.name, self.decision.model, resp.status, data)
-        self.upstream = resp
+    async def open(self, state: AppState, body: dict[str, Any], headers: dict[str, str]) -> None:
+        """Build the provider request and send it (retries, fallbacks); raises an Anthropic-shaped error."""
+        from ccr.server.dispatch import open_upstream
+
+        await open_upstream(self, state, body, headers)
 
     def json_answer(self, data: bytes) -> bytes:
         assert self.pipeline is not None and self.ctx is not None and self.decision is not None

@@ -19,6 +19,8 @@ from ccr.server.stats import Stats
 from ccr.transformers.pipeline import Pipelines
 from ccr.transformers.registry import Registry
 from ccr.upstream.aiohttp_transport import AiohttpTransport
+from ccr.upstream.keys import KeyPool
+from ccr.upstream.resilience import CircuitBreaker
 from ccr.upstream.transport import Transport
 
 log = logging.getLogger("ccr.server")
@@ -55,6 +57,8 @@ class AppState:
     transport: Transport = field(default_factory=AiohttpTransport)
     stats: Stats = field(default_factory=Stats)
     started: float = field(default_factory=time.time)
+    keys: KeyPool = field(default_factory=KeyPool)
+    breaker: CircuitBreaker = field(default_factory=lambda: CircuitBreaker(5, 30.0))
     host: str = "127.0.0.1"
     port: int = 0
     in_flight: int = 0
@@ -63,6 +67,7 @@ class AppState:
     def create(cls, config: Config, transport: Transport | None = None) -> AppState:
         runtime = Runtime.build(config)
         state = cls(runtime=runtime, transport=transport or AiohttpTransport(proxy=config.PROXY_URL))
+        state.configure_breaker(config)
         for key in config.unknown_keys():
             log.warning("config key %s is not known to this version; it is kept but ignored", key)
         return state
@@ -78,10 +83,15 @@ class AppState:
         new = Runtime.build(config)
         old_proxy = self.runtime.config.PROXY_URL
         self.runtime = new
+        self.configure_breaker(config)
         if old_proxy != config.PROXY_URL:
             self.transport = AiohttpTransport(proxy=config.PROXY_URL)
         log.info("config reloaded from %s", target)
         return config
+
+    def configure_breaker(self, config: Config) -> None:
+        cb = config.circuit_breaker
+        self.breaker.configure(cb.failures, cb.cooldown_ms / 1000)
 
     def status(self) -> dict[str, object]:
         from ccr import __version__

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import orjson
@@ -41,8 +42,9 @@ def upstream_message(body: bytes) -> tuple[str, dict[str, Any] | None]:
     return str(err)[:_MAX_MESSAGE], data
 
 
-def http_error(provider: str, model: str, status: int, body: bytes) -> CcrError:
+def http_error(provider: str, model: str, status: int, body: bytes, secrets: Iterable[str] = ()) -> CcrError:
     message, err = upstream_message(body)
+    message = redact(message, secrets)
     special = _explain_special(status, err or {}, provider, model)
     if special:
         text = special
@@ -51,6 +53,14 @@ def http_error(provider: str, model: str, status: int, body: bytes) -> CcrError:
         text = f"{provider},{model}: provider answered {status}: {message} ({hint})"
     out_status = status if 400 <= status <= 599 else 502
     return UpstreamError(text, status=out_status)
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    """Providers sometimes echo the key they were sent; it must not reach the client."""
+    for secret in secrets:
+        if secret and len(secret) >= 4 and secret in text:
+            text = text.replace(secret, "***")
+    return text
 
 
 def _explain_special(status: int, err: dict[str, Any], provider: str, model: str) -> str | None:

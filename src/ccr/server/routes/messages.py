@@ -76,7 +76,7 @@ class MessagesEndpoint:
         ex.session_id = req.session_id
         ex.stream = body.get("stream") is True
         ex.decision = await ex.runtime.router.route(req)
-        await ex.open(self.state.transport, body, headers)
+        await ex.open(self.state, body, headers)
         if ex.stream:
             await self._stream(ex, receive, send)
         else:

@@ -1,0 +1,148 @@
+"""Getting an answer from some provider: retries with backoff, key rotation, circuit breaker,
+then the scenario's fallback models — all before the first byte reaches the client."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+from ccr.errors import CcrError, UpstreamError
+from ccr.routing.decision import RouteDecision
+from ccr.server.upstream_errors import http_error, transport_error
+from ccr.transformers.base import RequestContext
+from ccr.upstream.resilience import KEY_COOLDOWN_S, RETRYABLE_STATUS, backoff_delay, retry_after_seconds
+from ccr.upstream.transport import Timeouts, TransportError
+
+if TYPE_CHECKING:
+    from ccr.server.exchange import Exchange
+    from ccr.server.state import AppState
+
+log = logging.getLogger("ccr.request")
+_ERROR_BODY_LIMIT = 64 * 1024
+# Scenarios without their own fallback list use the default one (as CCR 2.0 does).
+_FALLBACK_SCENARIO = {"explicit": "default", "custom": "default", "subagent": "default"}
+
+
+class _Failed(Exception):
+    def __init__(self, error: CcrError, retryable: bool, wait: float | None) -> None:
+        self.error, self.retryable, self.wait = error, retryable, wait
+
+
+def fallback_targets(ex: Exchange) -> list[RouteDecision]:
+    assert ex.decision is not None
+    cfg = ex.runtime.config
+    scenario = ex.decision.scenario
+    chain = cfg.fallback.get(scenario) or cfg.fallback.get(_FALLBACK_SCENARIO.get(scenario, ""), ())
+    out: list[RouteDecision] = []
+    for target in chain:
+        name, _, model = target.partition(",")
+        provider = cfg.provider(name)
+        if provider is None or target == ex.decision.target:
+            continue
+        model = provider.find_model(model.strip()) or model.strip()
+        out.append(RouteDecision(provider.name, model, "fallback", f"fallback for {scenario}"))
+    return out
+
+
+async def open_upstream(ex: Exchange, state: AppState, body: dict[str, Any], headers: dict[str, str]) -> None:
+    """Leave `ex.upstream` open on a 2xx answer, or raise the most telling error."""
+    assert ex.decision is not None
+    first = ex.decision
+    last: CcrError | None = None
+    for target in [first, *fallback_targets(ex)]:
+        if not state.breaker.allow(target.provider):
+            wait = state.breaker.remaining(target.provider)
+            last = last or UpstreamError(
+                f"{target.target}: skipped, the provider failed repeatedly and rests for {wait:.0f}s more",
+                status=503,
+            )
+            continue
+        try:
+            await _with_retries(ex, state, target, body, headers)
+        except CcrError as err:
+            if not isinstance(err, UpstreamError):
+                raise  # our own or the client's problem: another provider would not help
+            log.warning("%s failed: %s", target.target, err.message)
+            last = err if last is None or target is first else last
+            continue
+        if target is not first:
+            log.info("served by fallback %s after %s failed", target.target, first.target)
+            ex.decision = target
+        return
+    assert last is not None
+    raise last
+
+
+async def _with_retries(
+    ex: Exchange, state: AppState, target: RouteDecision, body: dict[str, Any], headers: dict[str, str]
+) -> None:
+    settings = ex.runtime.config.retry
+    budget = settings.max_delay_ms / 1000
+    waited = 0.0
+    for attempt in range(settings.attempts + 1):
+        try:
+            await _attempt(ex, state, target, body, headers)
+            state.breaker.success(target.provider)
+            return
+        except _Failed as failed:
+            if not failed.retryable or attempt == settings.attempts:
+                raise failed.error from None
+            delay = (
+                failed.wait
+                if failed.wait is not None
+                else backoff_delay(attempt, settings.base_delay_ms / 1000)
+            )
+            if waited + delay > budget:
+                raise failed.error from None
+            log.info("retrying %s in %.2fs: %s", target.target, delay, failed.error.message)
+            waited += delay
+            await asyncio.sleep(delay)
+
+
+async def _attempt(
+    ex: Exchange, state: AppState, target: RouteDecision, body: dict[str, Any], headers: dict[str, str]
+) -> None:
+    cfg = ex.runtime.config
+    pipeline = ex.runtime.pipelines.get(target.provider, target.model)
+    provider = pipeline.provider
+    key = state.keys.pick(provider)
+    ctx = RequestContext(
+        provider=provider, model=target.model, stream=ex.stream, scenario=target.scenario,
+        requested_model=str(body.get("model") or ""), api_key=key, client_headers=headers,
+        anthropic_body=body, session_id=ex.session_id,
+    )  # fmt: skip
+    request = pipeline.build(body, ctx)
+    timeouts = Timeouts.from_ms(
+        cfg.API_TIMEOUT_MS,
+        stream=ex.stream,
+        connect_ms=cfg.CONNECT_TIMEOUT_MS,
+        idle_ms=cfg.STREAM_IDLE_TIMEOUT_MS,
+    )
+    started = time.perf_counter()
+    try:
+        resp = await state.transport.send(request, timeouts)
+    except TransportError as exc:
+        state.breaker.failure(provider.name)
+        raise _Failed(transport_error(provider.name, target.model, exc), True, None) from None
+    if resp.status < 400:
+        ex.pipeline, ex.ctx, ex.upstream = pipeline, ctx, resp
+        ex.upstream_started = started
+        return
+    try:
+        data = await resp.read(_ERROR_BODY_LIMIT)
+    except TransportError:
+        data = b""
+    finally:
+        resp.close()
+    error = http_error(provider.name, target.model, resp.status, data, secrets=provider.key_list())
+    if resp.status in KEY_COOLDOWN_S:
+        state.keys.cool(provider, key, retry_after_seconds(resp.headers) or KEY_COOLDOWN_S[resp.status])
+    wait = retry_after_seconds(resp.headers)
+    other_key = resp.status in KEY_COOLDOWN_S and state.keys.has_other(provider, key)
+    if other_key:
+        wait = 0.0  # the next try uses another key: no reason to wait
+    if resp.status in RETRYABLE_STATUS:
+        state.breaker.failure(provider.name)
+    raise _Failed(error, resp.status in RETRYABLE_STATUS or other_key, wait)
