@@ -95,6 +95,14 @@ class Endpoint(Transformer):
 
     passthrough: ClassVar[bool] = False
 
+    async def prepare(self, ctx: RequestContext) -> None:
+        """Awaited by the server before `build`/`build_anthropic`, once per attempt.
+
+        For endpoints that need I/O before they can address the provider (an OAuth token from
+        Google, a refreshed CLI credential); results go in `ctx.state`. The default does nothing.
+        """
+        return None
+
     def build(self, body: UnifiedRequest, ctx: RequestContext) -> UpstreamRequest:
         raise NotImplementedError
 
