@@ -178,9 +178,10 @@ def _closed_port() -> int:
 
 
 def test_provider_down_is_502_naming_it(tmp_path: Path) -> None:
+    dead = f"http://127.0.0.1:{_closed_port()}/v1/chat/completions"
     cfg = {
         "APIKEY": APIKEY, "LOG": False, "retry": {"attempts": 0},
-        "Providers": [{"name": "gone", "api_base_url": f"http://127.0.0.1:{_closed_port()}/v1/chat/completions", "models": ["x"]}],
+        "Providers": [{"name": "gone", "api_base_url": dead, "models": ["x"]}],
         "Router": {"default": "gone,x"},
     }  # fmt: skip
     with (
