@@ -74,6 +74,8 @@ class _Grammar:
             _expect(isinstance(data["error"].get("message"), str), where, "error.message must be a string")
             self.state = "errored"
             return
+        if self.state == "before_start" and name != "message_start":
+            raise AssertionError(f"{where}: message_start must come first")
         handler = getattr(self, "_on_" + name, None)
         if handler is None:
             raise AssertionError(f"{where}: unknown event type {name!r}")
