@@ -75,9 +75,10 @@ def _handler(
 def setup_logging(cfg: Config) -> Path | None:
     """Configure the `ccr` logger tree; returns the server log file (None when LOG is false)."""
     root = logging.getLogger("ccr")
-    for h in list(root.handlers):
-        root.removeHandler(h)
-        h.close()
+    for logger in (root, logging.getLogger("ccr.routing")):
+        for h in list(logger.handlers):
+            logger.removeHandler(h)
+            h.close()
     level = _LEVELS.get(cfg.LOG_LEVEL, logging.INFO)
     secret_filter = SecretFilter(config_secrets(cfg))
     console = logging.StreamHandler(sys.stderr)
