@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+_BOM = b"\xef\xbb\xbf"
+
 
 @dataclass(slots=True)
 class SSEEvent:
@@ -33,40 +35,42 @@ class SSEParser:
         if self._pending_cr and chunk.startswith(b"\n"):
             chunk = chunk[1:]  # the LF of a CRLF split across reads
         self._pending_cr = False
-        buf = self._buf + chunk
+        buf = self._buf + chunk if self._buf else chunk
+        if self._at_start:
+            if len(buf) < 3 and _BOM.startswith(buf):
+                self._buf = buf  # could still be a split byte-order mark
+                return []
+            self._at_start = False
+            if buf.startswith(_BOM):
+                buf = buf[3:]
         if b"\r" in buf:
             self._pending_cr = buf.endswith(b"\r")
             buf = buf.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        lines = buf.split(b"\n")
+        self._buf = lines.pop()
         out: list[SSEEvent] = []
-        start = 0
-        while True:
-            end = buf.find(b"\n", start)
-            if end < 0:
-                break
-            self._line(buf[start:end], out)
-            start = end + 1
-        self._buf = buf[start:]
+        for line in lines:
+            if line.startswith(b"data: "):  # nearly every line of an LLM stream
+                self._data.append(line[6:].decode("utf-8", "replace"))
+            else:
+                self._line(line, out)
         return out
 
     def flush(self) -> list[SSEEvent]:
         """End of stream: a final event without its blank line still counts."""
         out: list[SSEEvent] = []
         if self._buf:
-            self._line(self._buf, out)
-            self._buf = b""
+            buf, self._buf = self._buf, b""
+            self._line(buf.removeprefix(_BOM) if self._at_start else buf, out)
         self._line(b"", out)
         return out
 
     def _line(self, raw: bytes, out: list[SSEEvent]) -> None:
-        if self._at_start:
-            self._at_start = False
-            if raw.startswith(b"\xef\xbb\xbf"):
-                raw = raw[3:]
         if not raw:
             if self._data:
                 out.append(SSEEvent(self._event, "\n".join(self._data)))
+                self._data = []
             self._event = None
-            self._data = []
             return
         if raw[0] == 0x3A:  # ':' comment
             return
