@@ -9,7 +9,7 @@ expects, and builds the `tiktoken.Encoding` with the pattern and special tokens 
 
 from __future__ import annotations
 
-import base64
+import binascii
 import hashlib
 import threading
 from collections.abc import Mapping
@@ -54,11 +54,8 @@ def load_encoding(path: Traversable | Path) -> tiktoken.Encoding:
             f"tokenizer file {path} is damaged: sha256 {digest}, expected {RANKS_SHA256}; "
             "reinstall ccr (pip install --force-reinstall ccr)"
         )
-    ranks: dict[bytes, int] = {}
-    for line in data.splitlines():
-        if line:
-            token, rank = line.split()
-            ranks[base64.b64decode(token)] = int(rank)
+    fields = data.split()  # "<base64 token> <rank>" lines; the sha256 vouches for the format
+    ranks = dict(zip(map(binascii.a2b_base64, fields[0::2]), map(int, fields[1::2]), strict=True))
     return tiktoken.Encoding(
         name="cl100k_base",
         pat_str=CL100K_PAT_STR,
