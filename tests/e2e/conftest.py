@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
@@ -51,10 +51,9 @@ def claude_cli(tmp_path: Path, workdir: Path) -> ClaudeCli:
 
 
 @pytest.fixture
-def upstream() -> Iterator[MockUpstream]:
-    """A mock OpenAI-compatible provider on its own thread (Claude Code runs synchronously)."""
-    with MockUpstream() as mock:
-        yield mock
+def upstream(mock_upstream_thread: MockUpstream) -> MockUpstream:
+    """The mock provider on its own thread: Claude Code runs synchronously."""
+    return mock_upstream_thread
 
 
 def router_config(upstream: MockUpstream) -> dict[str, object]:

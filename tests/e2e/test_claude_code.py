@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -99,3 +100,18 @@ def test_tool_turn_writes_file(
     assert orjson.loads(assistant["tool_calls"][0]["function"]["arguments"]) == command
     tool_msg = next(m for m in turns[1].json["messages"] if m["role"] == "tool")
     assert tool_msg["tool_call_id"] == "call_e2e_1"
+
+
+def test_context_is_counted_by_the_router(
+    claude_cli: ClaudeCli, upstream: MockUpstream, tmp_path: Path
+) -> None:
+    """`/context` makes Claude Code call count_tokens many times; the router answers them all
+    locally, so the provider sees nothing and Claude Code shows our counts."""
+    with run_router_process(router_config(upstream), tmp_path) as base_url:
+        code, out, err = claude_cli("/context", base_url=base_url)
+    assert code == 0, err
+    assert out is not None and out["result"].startswith("## Context Usage")
+    tools = re.search(r"\| System tools \| ([\d.]+)(k?) \|", out["result"])
+    assert tools is not None, out["result"][:500]
+    assert float(tools.group(1)) * (1000 if tools.group(2) else 1) > 1000
+    assert upstream.requests == []

@@ -1,0 +1,23 @@
+"""Fixtures shared by every test folder. Keep this small: helpers belong in `ccr.testing`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+
+from ccr.testing import MockUpstream
+
+
+@pytest.fixture
+async def mock_upstream() -> AsyncIterator[MockUpstream]:
+    """A mock OpenAI-compatible provider in the test's own event loop (async tests)."""
+    async with MockUpstream() as upstream:
+        yield upstream
+
+
+@pytest.fixture
+def mock_upstream_thread() -> Iterator[MockUpstream]:
+    """The same on its own loop in a daemon thread, for sync tests and subprocesses."""
+    with MockUpstream() as upstream:
+        yield upstream
