@@ -27,6 +27,7 @@ from ccr.server.asgi import (
     send_error,
 )
 from ccr.server.exchange import Exchange
+from ccr.server.image_agent import ImageAgentRun, for_request
 from ccr.server.request_body import parse_messages_body
 from ccr.server.state import AppState
 from ccr.server.streaming import relay_passthrough, stream_unified
@@ -76,13 +77,14 @@ class MessagesEndpoint:
         ex.session_id = req.session_id
         ex.stream = body.get("stream") is True
         ex.decision = await ex.runtime.router.route(req)
+        agent = for_request(req, self.state, body, headers)  # None unless the image agent is on
         await ex.open(self.state, body, headers)
         if ex.stream:
-            await self._stream(ex, receive, send)
+            await self._stream(ex, receive, send, agent)
         else:
-            await self._json(ex, send)
+            await self._json(ex, send, agent)
 
-    async def _json(self, ex: Exchange, send: Send) -> None:
+    async def _json(self, ex: Exchange, send: Send, agent: ImageAgentRun | None = None) -> None:
         assert ex.upstream is not None
         try:
             data = await ex.upstream.read()
@@ -91,11 +93,15 @@ class MessagesEndpoint:
         finally:
             ex.upstream.close()
         out = ex.json_answer(data)
+        if agent is not None:
+            out = await agent.finish_json(ex, out)
         ex.mark_first_byte()
         ex.response_started = True
         await send_bytes(send, 200, out, ex.json_headers())
 
-    async def _stream(self, ex: Exchange, receive: Receive, send: Send) -> None:
+    async def _stream(
+        self, ex: Exchange, receive: Receive, send: Send, agent: ImageAgentRun | None = None
+    ) -> None:
         task = asyncio.current_task()
         assert task is not None
         done = False
@@ -114,7 +120,9 @@ class MessagesEndpoint:
                 {"type": "http.response.start", "status": 200, "headers": SSE_HEADERS + ex.route_header()}
             )
             ex.response_started = True
-            if ex.pipeline is not None and ex.pipeline.passthrough:
+            if agent is not None:
+                await agent.stream(ex, send)
+            elif ex.pipeline is not None and ex.pipeline.passthrough:
                 await relay_passthrough(ex, send)
             else:
                 await stream_unified(ex, send)
