@@ -22,6 +22,26 @@ _BUILTINS: dict[str, type[Transformer]] = {}
 BUILTIN_MODULES: tuple[str, ...] = (
     "ccr.transformers.openai",
     "ccr.transformers.texttools",
+    "ccr.transformers.anthropic",
+    "ccr.transformers.cerebras",
+    "ccr.transformers.chutes_glm",
+    "ccr.transformers.cleancache",
+    "ccr.transformers.customparams",
+    "ccr.transformers.deepseek",
+    "ccr.transformers.enhancetool",
+    "ccr.transformers.extrathinktag",
+    "ccr.transformers.forcereasoning",
+    "ccr.transformers.gemini",
+    "ccr.transformers.groq",
+    "ccr.transformers.limits",
+    "ccr.transformers.maxcompletiontokens",
+    "ccr.transformers.maxtoken",
+    "ccr.transformers.openrouter",
+    "ccr.transformers.reasoning",
+    "ccr.transformers.sampling",
+    "ccr.transformers.streamoptions",
+    "ccr.transformers.tooluse",
+    "ccr.transformers.vercel",
 )
 
 
