@@ -98,9 +98,7 @@ def main() -> None:
     warm = median_us(lambda i: warm_counter.count_request(copies[i]))
     grown = [orjson.loads(raw) for _ in range(ROUNDS)]
     for i, body in enumerate(grown):
-        body["messages"].append(
-            {"role": "user", "content": [{"type": "text", "text": f"follow-up {i} " * 60}]}
-        )
+        body["messages"].append({"role": "user", "content": [{"type": "text", "text": f"follow-up {i} " * 60}]})
     plus_one = median_us(lambda i: warm_counter.count_request(grown[i]))
     bounds = median_us(lambda i: token_bounds(copies[i]))
     by_size = median_us(lambda i: estimate_tokens_from_bytes(len(raw)))

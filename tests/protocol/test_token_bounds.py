@@ -91,9 +91,7 @@ def claude_code_body(seed: int, turns: int, kind: str) -> dict[str, Any]:
     return {
         "model": "claude-sonnet-4-5",
         "system": [{"type": "text", "text": prose(rng, 1500), "cache_control": {"type": "ephemeral"}}],
-        "tools": [
-            tool(rng, name) for name in ("Task", "Bash", "Glob", "Grep", "Read", "Edit", "Write", "TodoWrite")
-        ],
+        "tools": [tool(rng, name) for name in ("Task", "Bash", "Glob", "Grep", "Read", "Edit", "Write", "TodoWrite")],
         "messages": messages,
         "metadata": {"user_id": "user_x_account__session_00000000-0000-4000-8000-000000000000"},
         "max_tokens": 32000,
@@ -103,11 +101,7 @@ def claude_code_body(seed: int, turns: int, kind: str) -> dict[str, Any]:
 
 def shared_bodies() -> list[Any]:
     if not SHARED_BODIES.exists():
-        return [
-            pytest.param(
-                None, id="shared-bench-bodies", marks=pytest.mark.skip(reason=f"{SHARED_BODIES} absent")
-            )
-        ]
+        return [pytest.param(None, id="shared-bench-bodies", marks=pytest.mark.skip(reason=f"{SHARED_BODIES} absent"))]
     spec = importlib.util.spec_from_file_location("shared_bench_bodies", SHARED_BODIES)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -122,9 +116,7 @@ def recorded_bodies() -> list[Any]:
     """Real Claude Code 2.x requests, when the recordings are present."""
     paths = sorted(p for p in RECORDED.glob("*.json") if not p.name.endswith(".headers.json"))
     if not paths:
-        return [
-            pytest.param(None, id="recorded", marks=pytest.mark.skip(reason=f"no recordings in {RECORDED}"))
-        ]
+        return [pytest.param(None, id="recorded", marks=pytest.mark.skip(reason=f"no recordings in {RECORDED}"))]
     return [pytest.param(orjson.loads(p.read_bytes()), id=f"recorded-{p.stem}") for p in paths]
 
 
@@ -157,9 +149,7 @@ def test_part_bounds_are_not_fooled_by_images() -> None:
     big = {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "iVBO" * 250_000}}
     tiny = {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "iVBORw0KGgo="}}
     for blocks in ([big, big], [tiny] * 40):
-        body = {
-            "messages": [{"role": "user", "content": [{"type": "text", "text": "What is shown?"}, *blocks]}]
-        }
+        body = {"messages": [{"role": "user", "content": [{"type": "text", "text": "What is shown?"}, *blocks]}]}
         actual = count_request_tokens(body)
         assert actual == 4 + len(blocks) * IMAGE_TOKENS
         low, high = token_bounds(body)

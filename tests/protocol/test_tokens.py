@@ -107,11 +107,7 @@ def test_encoding_is_cl100k() -> None:
             id="tool-result-string",
         ),
         pytest.param(
-            {
-                "messages": [
-                    user({"type": "tool_result", "tool_use_id": "t", "content": [text("done"), IMAGE]})
-                ]
-            },
+            {"messages": [user({"type": "tool_result", "tool_use_id": "t", "content": [text("done"), IMAGE]})]},
             1 + IMAGE_TOKENS,
             id="tool-result-image-at-fixed-cost",
         ),

@@ -177,9 +177,7 @@ def _key(text: str) -> _Key:
 class TokenCounter:
     """Counts request bodies with a bounded LRU of per-part counts; safe to share across threads."""
 
-    def __init__(
-        self, encoder: Callable[[], Encoder] = get_encoding, max_entries: int = CACHE_MAX_ENTRIES
-    ) -> None:
+    def __init__(self, encoder: Callable[[], Encoder] = get_encoding, max_entries: int = CACHE_MAX_ENTRIES) -> None:
         self._load_encoder = encoder
         self._encoder: Encoder | None = None
         self._max = max_entries
