@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import orjson
 
 from ccr.protocol.tool_args import is_complete_object, repair_json_object
@@ -60,6 +62,46 @@ class ToolCall:
         return self._complete
 
 
+class ToolTable:
+    """The stream's tool calls by OpenAI `index`, tolerating servers that omit it."""
+
+    __slots__ = ("_by_id", "_last", "calls")
+
+    def __init__(self) -> None:
+        self.calls: dict[int, ToolCall] = {}
+        self._by_id: dict[str, int] = {}
+        self._last: int | None = None
+
+    def take(self, call: dict[str, Any]) -> tuple[ToolCall, bool, str]:
+        """The call this fragment belongs to, whether it is new, and the arguments fragment."""
+        index = call.get("index")
+        if not isinstance(index, int) or isinstance(index, bool):
+            index = self._index_without_position(call.get("id"))
+        self._last = index
+        function = call.get("function")
+        if not isinstance(function, dict):
+            function = {}
+        tool = self.calls.get(index)
+        is_new = tool is None
+        if tool is None:
+            tool = self.calls[index] = ToolCall(index)
+        tool.learn(call.get("id"), function.get("name"))
+        if tool.raw_id is not None:
+            self._by_id.setdefault(tool.raw_id, index)
+        return tool, is_new, tool.add(function.get("arguments"))
+
+    def _index_without_position(self, raw_id: object) -> int:
+        """A new id is a new call; no id (or a known one) continues that call."""
+        last = self.calls.get(self._last) if self._last is not None else None
+        if isinstance(raw_id, str) and raw_id:
+            known = self._by_id.get(raw_id)
+            if known is not None:
+                return known
+            if last is None or last.raw_id is not None:
+                return max(self.calls, default=-1) + 1
+        return self._last if self._last is not None else 0
+
+
 def final_arguments(tool: ToolCall) -> str:
     """Arguments of a tool sent in one piece: repaired if they are near-JSON."""
     args = "".join(tool.args)
@@ -68,3 +110,19 @@ def final_arguments(tool: ToolCall) -> str:
         if repaired is not None:
             return orjson.dumps(repaired).decode()
     return args
+
+
+def reasoning_parts(text: object, thinking: object, details: object) -> tuple[str, str | None]:
+    """(reasoning text, signature) of a delta, whichever field the provider used for them:
+    `reasoning_content` / `reasoning` text, our `thinking {content, signature}` channel, or
+    OpenRouter's `reasoning_details[].signature`."""
+    signature: object = None
+    if isinstance(thinking, dict):
+        if not text:
+            text = thinking.get("content")
+        signature = thinking.get("signature")
+    elif isinstance(thinking, str) and not text:
+        text = thinking
+    if not signature and isinstance(details, list):
+        signature = next((d.get("signature") for d in details if isinstance(d, dict)), None)
+    return (text if isinstance(text, str) else ""), (signature if isinstance(signature, str) and signature else None)

@@ -20,27 +20,18 @@ import orjson
 
 from ccr.protocol import anthropic_events as ev
 from ccr.protocol.from_unified import upstream_error_from
-from ccr.protocol.mapping import (
-    ToolIds,
-    anthropic_usage,
-    matched_stop_sequence,
-    new_message_id,
-    signature_for,
-    stop_reason_for,
-)
-from ccr.protocol.stream_state import TEXT, THINKING, TOOL, Held, ToolCall, final_arguments
+from ccr.protocol.mapping import anthropic_usage, matched_stop_sequence, new_message_id, stop_reason_for
+from ccr.protocol.stream_blocks import BlockWriter
+from ccr.protocol.stream_state import TEXT, THINKING, TOOL, Held, ToolCall, ToolTable, reasoning_parts
 
 __all__ = ["AnthropicStreamWriter"]
 
-_UNNAMED_TOOL = "unknown_tool"
 
-
-class AnthropicStreamWriter:
+class AnthropicStreamWriter(BlockWriter):
     __slots__ = (
-        "_backlog", "_by_id", "_estimated_output", "_finish_reason", "_flushing", "_ids",
-        "_input_tokens", "_last_tool", "_live", "_matched_stop", "_message_id", "_model",
-        "_next_index", "_open", "_open_index", "_prefix", "_stop_sequences", "_text", "_thinking",
-        "_thinking_sig", "_tool_blocks", "_tools", "_upstream_usage", "finished", "started",
+        "_backlog", "_estimated_output", "_finish_reason", "_input_tokens", "_matched_stop",
+        "_message_id", "_model", "_stop_sequences", "_text", "_tools", "_upstream_usage",
+        "finished", "started",
     )  # fmt: skip
 
     def __init__(
@@ -51,6 +42,7 @@ class AnthropicStreamWriter:
         message_id: str | None = None,
         input_tokens: int = 0,
     ) -> None:
+        super().__init__()
         self._model = model
         if isinstance(stop_sequences, str):
             stop_sequences = (stop_sequences,)
@@ -59,21 +51,9 @@ class AnthropicStreamWriter:
         self._input_tokens = input_tokens
         self.started = False
         self.finished = False
-        self._next_index = 0
-        self._open = 0  # kind of the open block, 0 when none
-        self._open_index = -1
-        self._prefix = b""  # delta prefix of the open block
-        self._live: ToolCall | None = None
-        self._thinking: list[str] = []
-        self._thinking_sig: str | None = None
         self._text: list[str] = []
-        self._tools: dict[int, ToolCall] = {}
-        self._by_id: dict[str, int] = {}
-        self._last_tool: int | None = None
+        self._tools = ToolTable()
         self._backlog: list[ToolCall | Held] = []
-        self._flushing = False
-        self._ids = ToolIds()
-        self._tool_blocks = 0
         self._finish_reason: object = None
         self._matched_stop: str | None = None
         self._upstream_usage: dict[str, int] | None = None
@@ -163,7 +143,7 @@ class AnthropicStreamWriter:
     def _delta(self, delta: dict[str, Any]) -> bytes:
         content = delta.get("content")
         reasoning = delta.get("reasoning_content") or delta.get("reasoning")
-        thinking = delta.get("thinking")
+        thinking = delta.get("thinking") or delta.get("reasoning_details")
         calls = delta.get("tool_calls") or delta.get("function_call")
         if not (reasoning or thinking or calls):
             if content and isinstance(content, str):
@@ -176,7 +156,11 @@ class AnthropicStreamWriter:
             return b""
         out = []
         if reasoning or thinking:
-            self._reasoning(out, reasoning, thinking, delta.get("reasoning_details"))
+            text, signature = reasoning_parts(reasoning, delta.get("thinking"), delta.get("reasoning_details"))
+            if text:
+                self._route(out, THINKING, text)
+            if signature:
+                self._sign(signature)
         if content and isinstance(content, str):
             self._text.append(content)
             self._route(out, TEXT, content)
@@ -187,21 +171,6 @@ class AnthropicStreamWriter:
         elif isinstance(calls, dict):  # legacy `function_call`: a single tool
             self._tool_fragment(out, {"index": 0, "function": calls})
         return b"".join(out)
-
-    def _reasoning(self, out: list[bytes], text: object, thinking: object, details: object) -> None:
-        signature = None
-        if isinstance(thinking, dict):
-            if not text:
-                text = thinking.get("content")
-            signature = thinking.get("signature")
-        elif isinstance(thinking, str) and not text:
-            text = thinking
-        if isinstance(text, str) and text:
-            self._route(out, THINKING, text)
-        if not signature and isinstance(details, list):
-            signature = next((d.get("signature") for d in details if isinstance(d, dict)), None)
-        if isinstance(signature, str) and signature:
-            self._sign(signature)
 
     def _sign(self, signature: str) -> None:
         last = self._backlog[-1] if self._backlog else None
@@ -226,18 +195,7 @@ class AnthropicStreamWriter:
         out.append(self._prefix + orjson.dumps(text) + ev.END)
 
     def _tool_fragment(self, out: list[bytes], call: dict[str, Any]) -> None:
-        index = self._tool_index(call)
-        function = call.get("function")
-        if not isinstance(function, dict):
-            function = {}
-        tool = self._tools.get(index)
-        is_new = tool is None
-        if tool is None:
-            tool = self._tools[index] = ToolCall(index)
-        tool.learn(call.get("id"), function.get("name"))
-        if isinstance(tool.raw_id, str):
-            self._by_id.setdefault(tool.raw_id, index)
-        fragment = tool.add(function.get("arguments"))
+        tool, is_new, fragment = self._tools.take(call)
         if is_new:
             if self._admit(out):
                 self._go_live(out, tool)
@@ -251,24 +209,6 @@ class AnthropicStreamWriter:
                 self._start_tool(out, tool, final=False)
         # a held tool just accumulates; a closed one cannot take more (only whitespace can follow
         # a complete object, see `_blocked`)
-
-    def _tool_index(self, call: dict[str, Any]) -> int:
-        index = call.get("index")
-        if not isinstance(index, int) or isinstance(index, bool):
-            index = self._index_without_position(call.get("id"))
-        self._last_tool = index
-        return index
-
-    def _index_without_position(self, raw_id: object) -> int:
-        """Servers that omit `index`: a new id is a new call, no id continues the last one."""
-        last = self._tools.get(self._last_tool) if self._last_tool is not None else None
-        if isinstance(raw_id, str) and raw_id:
-            known = self._by_id.get(raw_id)
-            if known is not None:
-                return known
-            if last is None or last.raw_id is not None:
-                return max(self._tools, default=-1) + 1
-        return self._last_tool if self._last_tool is not None else 0
 
     # ------------------------------------------------------------------ blocks
 
@@ -297,57 +237,6 @@ class AnthropicStreamWriter:
                     self._thinking_sig = item.signature
             out.append(self._prefix + orjson.dumps(text) + ev.END)
 
-    def _ensure_open(self, out: list[bytes], kind: int) -> None:
-        if self._open == kind:
-            return
-        self._close(out)
-        index = self._next_index
-        self._next_index = index + 1
-        self._open = kind
-        self._open_index = index
-        name = "text" if kind == TEXT else "thinking"
-        out.append(ev.block_start(name, index))
-        self._prefix = ev.delta_prefix(name, index)
-
-    def _go_live(self, out: list[bytes], tool: ToolCall) -> None:
-        self._close(out)
-        self._open = TOOL
-        self._live = tool
-        if tool.name is not None:
-            # At finish a held tool is sent whole, so near-JSON arguments can still be repaired.
-            self._start_tool(out, tool, final=self._flushing)
-
-    def _start_tool(self, out: list[bytes], tool: ToolCall, *, final: bool) -> None:
-        index = self._next_index
-        self._next_index = index + 1
-        self._open_index = index
-        self._tool_blocks += 1
-        tool.started = True
-        out.append(ev.tool_block_start(index, self._ids.take(tool.raw_id), tool.name or _UNNAMED_TOOL))
-        self._prefix = ev.delta_prefix("input_json", index)
-        args = final_arguments(tool) if final else "".join(tool.args)
-        if args:
-            out.append(self._prefix + orjson.dumps(args) + ev.END)
-
-    def _close(self, out: list[bytes]) -> None:
-        kind = self._open
-        if not kind:
-            return
-        if kind == THINKING:
-            signature = self._thinking_sig or signature_for("".join(self._thinking))
-            out.append(self._prefix_signature() + orjson.dumps(signature) + ev.END)
-            self._thinking = []
-            self._thinking_sig = None
-        elif kind == TOOL and self._live is not None:
-            if not self._live.started:
-                self._start_tool(out, self._live, final=True)
-            self._live = None
-        out.append(ev.block_stop(self._open_index))
-        self._open = 0
-
-    def _prefix_signature(self) -> bytes:
-        return ev.delta_prefix("signature", self._open_index)
-
     # ------------------------------------------------------------------ the end
 
     def _final_usage(self) -> dict[str, int]:
@@ -360,7 +249,7 @@ class AnthropicStreamWriter:
         }
 
     def _final_stop(self) -> tuple[str, str | None]:
-        reason = stop_reason_for(self._finish_reason, self._tool_blocks > 0 or bool(self._tools))
+        reason = stop_reason_for(self._finish_reason, self._tool_blocks > 0 or bool(self._tools.calls))
         if reason != "end_turn":
             return reason, None
         matched = self._matched_stop
