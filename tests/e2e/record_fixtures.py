@@ -77,13 +77,9 @@ def main() -> None:
         tmp = Path(name)
         plain = _session("Say hi in one word.", tmp)
         _save("main_turn", plain[0], tmp)
-        headers = {
-            k: _scrub(v, tmp) for k, v in plain[0].headers.items() if k not in {"host", "content-length"}
-        }
+        headers = {k: _scrub(v, tmp) for k, v in plain[0].headers.items() if k not in {"host", "content-length"}}
         (OUT / "main_turn.headers.json").write_text(json.dumps(headers, indent=1) + "\n")
-        bash = anthropic_tool_use_events(
-            "toolu_rec_1", "Bash", {"command": "echo hi", "description": "Say hi"}
-        )
+        bash = anthropic_tool_use_events("toolu_rec_1", "Bash", {"command": "echo hi", "description": "Say hi"})
         tool = _session("Run echo hi with Bash.", tmp, MockResponse.sse(bash, done=False))
         _save("tool_result_followup", tool[1], tmp)
         agent_input = {"description": "Greet", "prompt": "Say hi", "subagent_type": "general-purpose"}

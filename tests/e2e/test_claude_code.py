@@ -69,9 +69,7 @@ def _has_tool_result(req: RecordedRequest) -> bool:
     return any(m.get("role") == "tool" for m in req.json.get("messages", []))
 
 
-def test_tool_turn_writes_file(
-    claude_cli: ClaudeCli, upstream: MockUpstream, tmp_path: Path, workdir: Path
-) -> None:
+def test_tool_turn_writes_file(claude_cli: ClaudeCli, upstream: MockUpstream, tmp_path: Path, workdir: Path) -> None:
     command = {"command": "printf 'hello from e2e' > hello.txt", "description": "Write hello.txt"}
     final = "I created hello.txt."
     call = ("call_e2e_1", "Bash", orjson.dumps(command).decode())
@@ -85,9 +83,7 @@ def test_tool_turn_writes_file(
 
     upstream.default = script
     with run_router_process(router_config(upstream), tmp_path) as base_url:
-        code, out, err = claude_cli(
-            "Create hello.txt containing 'hello from e2e' with Bash.", base_url=base_url
-        )
+        code, out, err = claude_cli("Create hello.txt containing 'hello from e2e' with Bash.", base_url=base_url)
     assert code == 0, err
     assert out is not None and out["result"] == final
     assert (workdir / "hello.txt").read_text() == "hello from e2e"
@@ -102,9 +98,7 @@ def test_tool_turn_writes_file(
     assert tool_msg["tool_call_id"] == "call_e2e_1"
 
 
-def test_context_is_counted_by_the_router(
-    claude_cli: ClaudeCli, upstream: MockUpstream, tmp_path: Path
-) -> None:
+def test_context_is_counted_by_the_router(claude_cli: ClaudeCli, upstream: MockUpstream, tmp_path: Path) -> None:
     """`/context` makes Claude Code call count_tokens many times; the router answers them all
     locally, so the provider sees nothing and Claude Code shows our counts."""
     with run_router_process(router_config(upstream), tmp_path) as base_url:

@@ -110,9 +110,7 @@ async def test_raw_string_events_are_written_verbatim() -> None:
     [
         pytest.param(MockResponse.reset(), id="reset"),
         pytest.param(MockResponse.reset_after_headers(), id="reset-after-headers"),
-        pytest.param(
-            MockResponse.sse(openai_text_chunks("abcdef"), reset_after_events=2), id="reset-mid-stream"
-        ),
+        pytest.param(MockResponse.sse(openai_text_chunks("abcdef"), reset_after_events=2), id="reset-mid-stream"),
     ],
 )
 async def test_resets_are_connection_errors(fault: MockResponse) -> None:

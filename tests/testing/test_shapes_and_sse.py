@@ -27,9 +27,7 @@ def _args_by_index(chunks: list[dict[str, Any]]) -> dict[int, str]:
 
 
 def test_completion_with_tool_calls_and_cached_usage() -> None:
-    body = openai_completion(
-        tool_calls=[("c1", "Bash", '{"command":"ls"}')], usage=(100, 7, 40), reasoning="hm"
-    )
+    body = openai_completion(tool_calls=[("c1", "Bash", '{"command":"ls"}')], usage=(100, 7, 40), reasoning="hm")
     choice = body["choices"][0]
     assert choice["finish_reason"] == "tool_calls"
     call = {"id": "c1", "type": "function", "function": {"name": "Bash", "arguments": '{"command":"ls"}'}}
@@ -52,9 +50,7 @@ def test_text_chunks_carry_role_pieces_finish_and_usage_chunk() -> None:
     assert chunks[-1]["choices"] == [] and chunks[-1]["usage"]["completion_tokens"] == 5
 
 
-@pytest.mark.parametrize(
-    "interleave", [pytest.param(False, id="sequential"), pytest.param(True, id="interleaved")]
-)
+@pytest.mark.parametrize("interleave", [pytest.param(False, id="sequential"), pytest.param(True, id="interleaved")])
 def test_tool_call_chunks_deliver_every_fragment(interleave: bool) -> None:
     calls = [("a", "Read", '{"file_path": "/tmp/one.txt"}'), ("b", "Bash", '{"command": "true"}')]
     chunks = openai_tool_call_chunks(calls, fragment_size=4, interleave=interleave)

@@ -34,9 +34,7 @@ class ClaudeRun(NamedTuple):
     """Its stderr; stdout is appended here when it was not the expected JSON."""
 
 
-def claude_env(
-    base_url: str, api_key: str, home: Path, extra: Mapping[str, str] | None = None
-) -> dict[str, str]:
+def claude_env(base_url: str, api_key: str, home: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """The whole environment for the child: nothing of ours leaks in (no ANTHROPIC_API_KEY)."""
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),

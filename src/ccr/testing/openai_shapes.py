@@ -59,9 +59,7 @@ def openai_completion(
     return body
 
 
-def chunk(
-    delta: dict[str, Any], finish_reason: str | None = None, model: str = "mock-model"
-) -> dict[str, Any]:
+def chunk(delta: dict[str, Any], finish_reason: str | None = None, model: str = "mock-model") -> dict[str, Any]:
     """One `chat.completion.chunk` with a single choice."""
     return {
         "id": "chatcmpl-mock",

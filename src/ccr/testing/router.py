@@ -113,9 +113,7 @@ def run_router_process(
     cmd = [str(ccr_executable()), "start", "--config", str(path), "--port", str(port)]
     output = Path(tmp_path) / "ccr.out"
     with output.open("wb") as out:
-        proc = subprocess.Popen(
-            cmd, env=child_env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT
-        )
+        proc = subprocess.Popen(cmd, env=child_env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
     try:
         wait_healthy(base_url, proc, output, timeout)
         yield base_url
