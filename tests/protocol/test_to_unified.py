@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -257,11 +258,7 @@ MESSAGE_CASES = [
         id="unknown-blocks-dropped-text-document-kept",
     ),
     pytest.param(
-        {
-            "messages": [
-                user({"type": "document", "source": {"type": "content", "content": [text("inline")]}})
-            ]
-        },
+        {"messages": [user({"type": "document", "source": {"type": "content", "content": [text("inline")]}})]},
         [{"role": "user", "content": "inline"}],
         id="content-document-becomes-text",
     ),
@@ -458,3 +455,35 @@ def test_body_is_not_modified_and_leaves_are_shared() -> None:
 def test_tool_use_input_none_serialises_as_empty_object() -> None:
     msgs = messages_of({"messages": [assistant({"type": "tool_use", "id": "t", "name": "n", "input": None})]})
     assert msgs[0]["tool_calls"][0]["function"]["arguments"] == "{}"
+
+
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "claude_code"
+UNIFIED_KEYS = {
+    "model", "messages", "max_tokens", "temperature", "top_p", "stop", "user", "stream", "stream_options",
+    "reasoning", "tools", "tool_choice", "parallel_tool_calls",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "name", ["main_turn.json", "subagent_turn.json", "tool_result_followup.json", "count_tokens.json"]
+)
+def test_recorded_claude_code_requests(name: str) -> None:
+    body = orjson.loads((FIXTURES / name).read_bytes())
+    before = copy.deepcopy(body)
+    out = anthropic_to_unified(body, "up")
+    assert body == before
+    assert set(out) <= UNIFIED_KEYS
+    wire = orjson.dumps(out)
+    assert b"cache_control" not in wire and b"context_management" not in wire
+    called: set[str] = set()
+    for msg in out["messages"]:
+        assert msg["role"] in ("system", "user", "assistant", "tool")
+        content = msg["content"]
+        assert content is None or isinstance(content, str) or all(p["type"] in ("text", "image_url") for p in content)
+        called.update(c["id"] for c in msg.get("tool_calls", []))
+        if msg["role"] == "tool":
+            assert msg["tool_call_id"] in called
+    system_blocks = body.get("system") or []
+    if system_blocks:
+        assert out["messages"][0] == {"role": "system", "content": "\n".join(b["text"] for b in system_blocks)}
+    assert len(out.get("tools", [])) == len(body["tools"])
