@@ -69,7 +69,8 @@ async def stream_unified(ex: Exchange, send: Send) -> None:
             # still show something real (marked as estimated in the log).
             from ccr.protocol.tokens import count_text
 
-            estimate = count_text(writer.output_text)
+            text = writer.output_text
+            estimate = count_text(text) if len(text) < 32_768 else await asyncio.to_thread(count_text, text)
             ex.output_estimated = True
         tail += writer.finish(estimated_output_tokens=estimate)
         await send({"type": "http.response.body", "body": tail, "more_body": True})
