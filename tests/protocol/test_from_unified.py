@@ -158,9 +158,7 @@ CONTENT_CASES = [
         id="empty-annotations-invent-nothing",
     ),
     pytest.param(
-        response(
-            {"content": "I will check.", "tool_calls": [call("Bash", '{"command":"ls"}')]}, "tool_calls"
-        ),
+        response({"content": "I will check.", "tool_calls": [call("Bash", '{"command":"ls"}')]}, "tool_calls"),
         [
             {"type": "text", "text": "I will check."},
             {"type": "tool_use", "id": "call_1", "name": "Bash", "input": {"command": "ls"}},
@@ -225,9 +223,7 @@ def test_tool_ids_sanitised_and_unique() -> None:
 STOP_CASES = [
     pytest.param(response({"content": "x"}, "stop"), (), ("end_turn", None), id="stop"),
     pytest.param(response({"content": "x"}, "length"), (), ("max_tokens", None), id="length"),
-    pytest.param(
-        response({"tool_calls": [call("A", "{}")]}, "tool_calls"), (), ("tool_use", None), id="tool_calls"
-    ),
+    pytest.param(response({"tool_calls": [call("A", "{}")]}, "tool_calls"), (), ("tool_use", None), id="tool_calls"),
     pytest.param(
         response({"tool_calls": [call("A", "{}")]}, "function_call"),
         (),
@@ -235,12 +231,8 @@ STOP_CASES = [
         id="function_call",
     ),
     pytest.param(response({"content": "x"}, "content_filter"), (), ("refusal", None), id="content-filter"),
-    pytest.param(
-        response({"tool_calls": [call("A", "{}")]}, None), (), ("tool_use", None), id="absent-with-tools"
-    ),
-    pytest.param(
-        response({"tool_calls": [call("A", "{}")]}, "stop"), (), ("tool_use", None), id="stop-with-tools"
-    ),
+    pytest.param(response({"tool_calls": [call("A", "{}")]}, None), (), ("tool_use", None), id="absent-with-tools"),
+    pytest.param(response({"tool_calls": [call("A", "{}")]}, "stop"), (), ("tool_use", None), id="stop-with-tools"),
     pytest.param(response({"content": "x"}, None), (), ("end_turn", None), id="absent"),
     pytest.param(response({"content": "x"}, "weird_new_reason"), (), ("end_turn", None), id="unknown"),
     pytest.param(
@@ -267,18 +259,23 @@ STOP_CASES = [
         ("end_turn", None),
         id="reported-stop-not-requested",
     ),
-    pytest.param(
-        response({"content": "answer END"}, "stop"), ("END",), ("stop_sequence", "END"), id="text-ends-with"
-    ),
-    pytest.param(
-        response({"content": "answer"}, "stop"), ("END",), ("end_turn", None), id="llamacpp-nothing-reported"
-    ),
+    pytest.param(response({"content": "answer END"}, "stop"), ("END",), ("stop_sequence", "END"), id="text-ends-with"),
+    pytest.param(response({"content": "answer"}, "stop"), ("END",), ("end_turn", None), id="llamacpp-nothing-reported"),
     pytest.param(response({"content": "x END"}, "length"), ("END",), ("max_tokens", None), id="length-wins"),
+    pytest.param(response({"content": "x END"}, "stop"), "END", ("stop_sequence", "END"), id="stops-as-a-string"),
+    pytest.param(
+        response({"content": "x"}, "stop", choice={"stop_reason": "E"}),
+        "END",
+        ("end_turn", None),
+        id="string-stops-no-substring-match",
+    ),
+    pytest.param(response({"content": "x END"}, "stop"), None, ("end_turn", None), id="stops-none"),
+    pytest.param(response({"content": "x"}, "stop"), ["", 5, None], ("end_turn", None), id="stops-junk"),
 ]
 
 
 @pytest.mark.parametrize(("resp", "stops", "expected"), STOP_CASES)
-def test_stop_reason(resp: dict[str, Any], stops: tuple[str, ...], expected: tuple[str, str | None]) -> None:
+def test_stop_reason(resp: dict[str, Any], stops: Any, expected: tuple[str, str | None]) -> None:
     out = unified_to_anthropic(resp, "m", stops)
     assert (out["stop_reason"], out["stop_sequence"]) == expected
 

@@ -13,6 +13,7 @@ from ccr.errors import UpstreamError
 from ccr.protocol.mapping import (
     ToolIds,
     anthropic_usage,
+    clean_stop_sequences,
     matched_stop_sequence,
     new_message_id,
     signature_for,
@@ -26,9 +27,7 @@ __all__ = ["reasoning_of", "signature_for", "unified_to_anthropic", "upstream_er
 Block = dict[str, Any]
 
 
-def unified_to_anthropic(
-    resp: UnifiedResponse, model: str, stop_sequences: Sequence[str] = ()
-) -> AnthropicResponse:
+def unified_to_anthropic(resp: UnifiedResponse, model: str, stop_sequences: Sequence[str] = ()) -> AnthropicResponse:
     choice = _first_choice(resp)
     message = choice.get("message")
     if not isinstance(message, dict):
@@ -45,7 +44,7 @@ def unified_to_anthropic(
     stop_reason = stop_reason_for(choice.get("finish_reason"), bool(tools))
     stop_sequence = None
     if stop_reason == "end_turn":
-        stop_sequence = matched_stop_sequence(choice, stop_sequences, text)
+        stop_sequence = matched_stop_sequence(choice, clean_stop_sequences(stop_sequences), text)
         if stop_sequence is not None:
             stop_reason = "stop_sequence"
     return {
@@ -99,9 +98,7 @@ def _text_of(content: object) -> str:
     if isinstance(content, str):
         return content
     if isinstance(content, list):  # some servers answer with content parts
-        return "".join(
-            p["text"] for p in content if isinstance(p, Mapping) and isinstance(p.get("text"), str)
-        )
+        return "".join(p["text"] for p in content if isinstance(p, Mapping) and isinstance(p.get("text"), str))
     return ""
 
 

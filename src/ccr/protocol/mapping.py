@@ -40,6 +40,15 @@ def stop_reason_for(finish_reason: object, has_tool_calls: bool) -> str:
     return mapped
 
 
+def clean_stop_sequences(stop_sequences: object) -> tuple[str, ...]:
+    """The client's `stop_sequences` as a tuple of non-empty strings, whatever shape it came in."""
+    if isinstance(stop_sequences, str):
+        return (stop_sequences,) if stop_sequences else ()
+    if not isinstance(stop_sequences, (list, tuple)):
+        return ()
+    return tuple(s for s in stop_sequences if isinstance(s, str) and s)
+
+
 def matched_stop_sequence(choice: Mapping[str, Any], stop_sequences: Sequence[str], text: str) -> str | None:
     """Which of the client's stop sequences ended the answer, if we can tell.
 

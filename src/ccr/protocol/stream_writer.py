@@ -20,7 +20,13 @@ import orjson
 
 from ccr.protocol import anthropic_events as ev
 from ccr.protocol.from_unified import upstream_error_from
-from ccr.protocol.mapping import anthropic_usage, matched_stop_sequence, new_message_id, stop_reason_for
+from ccr.protocol.mapping import (
+    anthropic_usage,
+    clean_stop_sequences,
+    matched_stop_sequence,
+    new_message_id,
+    stop_reason_for,
+)
 from ccr.protocol.stream_blocks import BlockWriter
 from ccr.protocol.stream_state import TEXT, THINKING, TOOL, Held, ToolCall, ToolTable, reasoning_parts
 
@@ -44,9 +50,7 @@ class AnthropicStreamWriter(BlockWriter):
     ) -> None:
         super().__init__()
         self._model = model
-        if isinstance(stop_sequences, str):
-            stop_sequences = (stop_sequences,)
-        self._stop_sequences = tuple(s for s in stop_sequences if isinstance(s, str) and s)
+        self._stop_sequences = clean_stop_sequences(stop_sequences)
         self._message_id = message_id or new_message_id()
         self._input_tokens = input_tokens
         self.started = False
