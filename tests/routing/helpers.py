@@ -87,14 +87,10 @@ def request(data: dict[str, Any], *, size: int = 0, tokens: int | None = None, *
     return req
 
 
-def counting(
-    tokens: int = 100, estimate: tuple[int, int] = (0, 0), bounds: tuple[int, int] = (0, 0)
-) -> Counting:
+def counting(tokens: int = 100, estimate: tuple[int, int] = (0, 0), bounds: tuple[int, int] = (0, 0)) -> Counting:
     """Fixed token arithmetic: `tokens` from the counter, `estimate` from bytes, `bounds` from the walk."""
     counter = CountingCounter(tokens)
-    return Counting(
-        estimate=lambda size: estimate, bounds=lambda body: bounds, count=counter.sync, count_async=counter
-    )
+    return Counting(estimate=lambda size: estimate, bounds=lambda body: bounds, count=counter.sync, count_async=counter)
 
 
 def router(config: Config | None = None, *, tokens: int = 100, **kw: Any) -> Router:

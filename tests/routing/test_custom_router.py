@@ -67,9 +67,7 @@ async def test_router_gets_config_as_dict(tmp_path: Path) -> None:
         pytest.param("def route(request, config):\n    raise KeyError('boom')\n", "raised", id="raises"),
         pytest.param("async def route(request, config):\n    1/0\n", "raised", id="async-raises"),
         pytest.param("def route(request, config):\n    return 42\n", "returned int 42", id="junk-type"),
-        pytest.param(
-            "def route(request, config):\n    return 'nope,model'\n", "'nope,model'", id="unknown-model"
-        ),
+        pytest.param("def route(request, config):\n    return 'nope,model'\n", "'nope,model'", id="unknown-model"),
         pytest.param("def route(request, config):\n    return ['a']\n", "returned list", id="junk-list"),
     ],
 )
@@ -92,9 +90,7 @@ async def test_router_is_reloaded_when_the_file_changes(tmp_path: Path) -> None:
     assert (await router.route(request(body()))).target == "ollama,qwen2.5-coder:latest"
 
 
-async def test_broken_reload_falls_through_until_fixed(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
+async def test_broken_reload_falls_through_until_fixed(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     router = make_router(tmp_path, "def route(request, config):\n    return 'deepseek,deepseek-reasoner'\n")
     path = tmp_path / "router.py"
     path.write_text("def route(request, config:\n")
@@ -112,15 +108,11 @@ async def test_broken_reload_falls_through_until_fixed(
         pytest.param("router.js", "module.exports = async () => null", "JavaScript", id="js"),
         pytest.param("router.mjs", "export default () => null", "JavaScript", id="mjs"),
         pytest.param("router.txt", "", "must be a .py file", id="not-py"),
-        pytest.param(
-            "router.py", "x = 1\n", "must define a function `route(request, config)`", id="no-route"
-        ),
+        pytest.param("router.py", "x = 1\n", "must define a function `route(request, config)`", id="no-route"),
         pytest.param("router.py", "def route(:\n", "SyntaxError", id="syntax-error"),
     ],
 )
-def test_bad_router_file_is_a_clear_startup_error(
-    tmp_path: Path, name: str, source: str, message: str
-) -> None:
+def test_bad_router_file_is_a_clear_startup_error(tmp_path: Path, name: str, source: str, message: str) -> None:
     with pytest.raises(ConfigError) as info:
         make_router(tmp_path, source, name=name)
     assert info.value.path == "CUSTOM_ROUTER_PATH"
@@ -145,8 +137,6 @@ async def test_relative_path_is_relative_to_the_config_dir(tmp_path: Path) -> No
 async def test_router_can_read_the_subagent_tag_and_session(tmp_path: Path) -> None:
     source = "def route(request, config):\n    return request.subagent_tag if request.session_id else None\n"
     router = make_router(tmp_path, source)
-    system = [
-        {"type": "text", "text": "<CCR-SUBAGENT-MODEL>deepseek,deepseek-reasoner</CCR-SUBAGENT-MODEL>hi"}
-    ]
+    system = [{"type": "text", "text": "<CCR-SUBAGENT-MODEL>deepseek,deepseek-reasoner</CCR-SUBAGENT-MODEL>hi"}]
     decision = await router.route(request(body(system=system)))
     assert (decision.scenario, decision.target) == ("custom", "deepseek,deepseek-reasoner")

@@ -17,9 +17,7 @@ from tests.routing.helpers import ROUTER, body, make_config, request, router
         pytest.param(" ollama , qwen2.5-coder:latest ", "ollama", "qwen2.5-coder:latest", id="spaces"),
     ],
 )
-async def test_explicit_model_is_honoured_with_configured_spelling(
-    model: str, provider: str, upstream: str
-) -> None:
+async def test_explicit_model_is_honoured_with_configured_spelling(model: str, provider: str, upstream: str) -> None:
     decision = await router().route(request(body(model=model)))
     assert (decision.scenario, decision.provider, decision.model) == ("explicit", provider, upstream)
 
@@ -79,7 +77,4 @@ async def test_nothing_routes_names_the_key_to_set() -> None:
 async def test_decision_is_logged_at_info(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level("INFO", logger="ccr.routing")
     await router().route(request(body(model="deepseek,deepseek-reasoner")))
-    assert (
-        "route=explicit client asked for deepseek,deepseek-reasoner -> deepseek,deepseek-reasoner"
-        in caplog.text
-    )
+    assert "route=explicit client asked for deepseek,deepseek-reasoner -> deepseek,deepseek-reasoner" in caplog.text

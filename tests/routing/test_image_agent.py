@@ -49,9 +49,7 @@ LAST_IMAGE = [turn(text("look"), PNG)]
         pytest.param(HISTORY_IMAGE, False, True, id="history-only"),
         pytest.param(HISTORY_IMAGE, True, True, id="history-forced"),
         pytest.param([turn(text("no images"))], True, False, id="no-images"),
-        pytest.param(
-            [turn(PNG, role="assistant"), turn(text("x"))], True, False, id="assistant-image-ignored"
-        ),
+        pytest.param([turn(PNG, role="assistant"), turn(text("x"))], True, False, id="assistant-image-ignored"),
     ],
 )
 def test_agent_applies(messages: list[dict[str, Any]], force: bool, applies: bool) -> None:
@@ -60,9 +58,7 @@ def test_agent_applies(messages: list[dict[str, Any]], force: bool, applies: boo
 
 async def test_forced_agent_rewrites_request_and_main_model_is_routed_normally() -> None:
     tool_result = {"type": "tool_result", "tool_use_id": "t1", "content": [text("screenshot:"), JPG]}
-    data = body(
-        messages=[turn(text("[Image #1] what does it say?"), PNG, tool_result)], tools=[{"name": "Bash"}]
-    )
+    data = body(messages=[turn(text("[Image #1] what does it say?"), PNG, tool_result)], tools=[{"name": "Bash"}])
     req = request(data)
     decision = await router(make_config(forceUseImageAgent=True)).route(req)
     assert decision.scenario == "default"
@@ -120,9 +116,7 @@ def test_tool_is_offered_once_and_string_system_kept() -> None:
     assert data["system"][0] == text("be brief")
 
 
-STATE = ImageAgentState(
-    target=Target("OpenRouter", "Qwen/Qwen3-VL"), images={"1": PNG, "2": JPG}, context="fix it"
-)
+STATE = ImageAgentState(target=Target("OpenRouter", "Qwen/Qwen3-VL"), images={"1": PNG, "2": JPG}, context="fix it")
 
 
 @pytest.mark.parametrize(
@@ -141,9 +135,7 @@ def test_image_ids(value: Any, ids: list[str]) -> None:
 
 def test_image_request_carries_images_task_regions_and_context() -> None:
     regions = [{"x": 0, "y": 0, "w": 10, "h": 10, "units": "pct"}]
-    req, error = build_image_request(
-        STATE, {"imageId": ["2", "1"], "task": "read the error", "regions": regions}
-    )
+    req, error = build_image_request(STATE, {"imageId": ["2", "1"], "task": "read the error", "regions": regions})
     assert error == ""
     assert req is not None
     assert req["model"] == "OpenRouter,Qwen/Qwen3-VL"
@@ -215,14 +207,10 @@ def test_answer_text() -> None:
     ("content", "stop", "expected_content", "expected_stop"),
     [
         pytest.param([text("a"), CALL], "tool_use", [text("a")], "end_turn", id="only-agent-call"),
-        pytest.param(
-            [text("a"), CALL, BASH], "tool_use", [text("a"), BASH], "tool_use", id="client-call-kept"
-        ),
+        pytest.param([text("a"), CALL, BASH], "tool_use", [text("a"), BASH], "tool_use", id="client-call-kept"),
         pytest.param([text("a")], "end_turn", [text("a")], "end_turn", id="plain"),
     ],
 )
-def test_final_message(
-    content: list[Any], stop: str, expected_content: list[Any], expected_stop: str
-) -> None:
+def test_final_message(content: list[Any], stop: str, expected_content: list[Any], expected_stop: str) -> None:
     out = final_message({"content": content, "stop_reason": stop})
     assert (out["content"], out["stop_reason"]) == (expected_content, expected_stop)

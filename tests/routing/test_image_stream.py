@@ -23,10 +23,7 @@ def start(usage_in: int = 10) -> SSEEvent:
 
 def text_block(index: int, *pieces: str) -> list[SSEEvent]:
     out = [ev("content_block_start", {"index": index, "content_block": {"type": "text", "text": ""}})]
-    out += [
-        ev("content_block_delta", {"index": index, "delta": {"type": "text_delta", "text": p}})
-        for p in pieces
-    ]
+    out += [ev("content_block_delta", {"index": index, "delta": {"type": "text_delta", "text": p}}) for p in pieces]
     return [*out, ev("content_block_stop", {"index": index})]
 
 

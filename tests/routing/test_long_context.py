@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from ccr.routing.router import Router
@@ -11,9 +13,7 @@ from tests.routing.helpers import ROUTER, CountingCounter, body, make_config, re
 SID = "11111111-2222-4333-8444-555555555555"
 
 
-def make(
-    tokens: int, estimate: tuple[int, int], bounds: tuple[int, int] = (0, 0)
-) -> tuple[Router, CountingCounter]:
+def make(tokens: int, estimate: tuple[int, int], bounds: tuple[int, int] = (0, 0)) -> tuple[Router, CountingCounter]:
     counter = CountingCounter(tokens)
     counting = Counting(
         estimate=lambda size: estimate, bounds=lambda body: bounds, count=counter.sync, count_async=counter
@@ -53,9 +53,7 @@ async def test_long_context_decisions(
 async def test_session_rule_adds_cached_prompt_parts() -> None:
     # Anthropic reports cached prompt tokens apart from input_tokens; CCR looked at input_tokens only
     router, _ = make(25000, (1000, 50000))
-    router.record_usage(
-        SID, {"input_tokens": 12, "cache_read_input_tokens": 65000, "cache_creation_input_tokens": 900}
-    )
+    router.record_usage(SID, {"input_tokens": 12, "cache_read_input_tokens": 65000, "cache_creation_input_tokens": 900})
     decision = await router.route(request(body(), size=100_000, session_id=SID))
     assert decision.scenario == "longContext"
     assert "65912" in decision.reason
@@ -70,35 +68,36 @@ async def test_session_id_from_metadata_feeds_the_session_rule() -> None:
 
 async def test_threshold_comes_from_config() -> None:
     counter = CountingCounter(30000)
-    counting = Counting(
-        estimate=lambda s: (0, 10**9), bounds=lambda b: (0, 0), count=counter.sync, count_async=counter
-    )
+    counting = Counting(estimate=lambda s: (0, 10**9), bounds=lambda b: (0, 0), count=counter.sync, count_async=counter)
     router = Router(make_config({**ROUTER, "longContextThreshold": 20000}), counting=counting)
     decision = await router.route(request(body(), size=100_000))
     assert decision.scenario == "longContext"
     assert "tokens=30000 > longContextThreshold=20000" in decision.reason
 
 
-async def test_small_bodies_count_inline_and_big_ones_through_the_async_counter() -> None:
-    inline: list[int] = []
-    threaded: list[int] = []
+@pytest.mark.parametrize(
+    ("size", "where"),
+    [
+        pytest.param(2_000, "inline", id="small-inline"),
+        pytest.param(50_000, "async", id="medium-async-counter"),
+        pytest.param(200_000, "thread", id="large-worker-thread"),
+    ],
+)
+async def test_where_the_count_runs(size: int, where: str) -> None:
+    seen: list[str] = []
+    loop_thread = threading.current_thread()
 
     def count(b: object) -> int:
-        inline.append(1)
+        seen.append("inline" if threading.current_thread() is loop_thread else "thread")
         return 10
 
     async def count_async(b: object) -> int:
-        threaded.append(1)
+        seen.append("async")
         return 10
 
-    counting = Counting(
-        estimate=lambda s: (0, 10**9), bounds=lambda b: (0, 0), count=count, count_async=count_async
-    )
-    router = Router(make_config(), counting=counting)
-    await router.route(request(body(), size=2_000))
-    assert (len(inline), len(threaded)) == (1, 0)
-    await router.route(request(body(), size=200_000))
-    assert (len(inline), len(threaded)) == (1, 1)
+    counting = Counting(estimate=lambda s: (0, 10**9), bounds=lambda b: (0, 0), count=count, count_async=count_async)
+    await Router(make_config(), counting=counting).route(request(body(), size=size))
+    assert seen == [where]
 
 
 async def test_count_is_kept_on_the_request_for_later_readers() -> None:
@@ -112,9 +111,7 @@ async def test_count_is_kept_on_the_request_for_later_readers() -> None:
 
 async def test_no_long_context_slot_never_counts() -> None:
     counter = CountingCounter(10**6)
-    counting = Counting(
-        estimate=lambda s: (0, 10**9), bounds=lambda b: (0, 0), count=counter.sync, count_async=counter
-    )
+    counting = Counting(estimate=lambda s: (0, 10**9), bounds=lambda b: (0, 0), count=counter.sync, count_async=counter)
     cfg = make_config({k: v for k, v in ROUTER.items() if k != "longContext"})
     decision = await Router(cfg, counting=counting).route(request(body(), size=10**6))
     assert decision.scenario == "default"

@@ -46,9 +46,7 @@ def write(path: Path, data: dict[str, Any], bump: int = 0) -> None:
 def make(dirs: tuple[Path, Path], clock: Clock | None = None) -> Router:
     config_dir, claude = dirs
     cfg = make_config(path=config_dir / "config.json")
-    projects = ProjectRouters(
-        config_dir, Router(cfg).catalog, cfg.Router, claude_dirs=[claude], clock=clock or Clock()
-    )
+    projects = ProjectRouters(config_dir, Router(cfg).catalog, cfg.Router, claude_dirs=[claude], clock=clock or Clock())
     return Router(cfg, projects=projects, counting=counting())
 
 
@@ -80,6 +78,14 @@ async def test_keys_not_named_keep_their_global_value_and_null_switches_off(dirs
     assert (decision.scenario, decision.target) == ("default", "ollama,qwen2.5-coder:latest")
 
 
+def test_only_projects_with_an_override_folder_are_looked_at(dirs: tuple[Path, Path]) -> None:
+    config_dir, claude = dirs
+    (claude / "-other" / "ffffffff-0000-4000-8000-000000000000.jsonl").write_text("")
+    projects = ProjectRouters(config_dir, Router(make_config()).catalog, claude_dirs=[claude])
+    assert projects.project_of(SID) == PROJECT
+    assert projects.project_of("ffffffff-0000-4000-8000-000000000000") is None  # no ccr folder for -other
+
+
 async def test_other_sessions_use_the_global_router(dirs: tuple[Path, Path]) -> None:
     write(dirs[0] / PROJECT / "config.json", {"Router": {"default": "ollama,qwen2.5-coder:latest"}})
     decision = await route(make(dirs), sid="ffffffff-0000-4000-8000-000000000000")
@@ -98,9 +104,7 @@ async def test_file_without_router_key_is_skipped(dirs: tuple[Path, Path]) -> No
         pytest.param(b'{"Router": {"default": "nosuch,model"}}', "nosuch,model", id="unknown-provider"),
         pytest.param(b'{"Router": ', "not valid JSON5", id="broken-json"),
         pytest.param(b'{"Router": ["x"]}', "must be an object", id="router-not-object"),
-        pytest.param(
-            b'{"Router": {"longContextThreshold": "many"}}', "longContextThreshold", id="bad-threshold"
-        ),
+        pytest.param(b'{"Router": {"longContextThreshold": "many"}}', "longContextThreshold", id="bad-threshold"),
     ],
 )
 async def test_bad_override_is_ignored_with_a_warning(
@@ -137,7 +141,7 @@ async def test_transcript_created_after_first_request_is_found_later(tmp_path: P
     assert (await route(router)).target == ROUTER["default"]
     (claude / PROJECT / f"{SID}.jsonl").write_text("{}\n")
     assert (await route(router)).target == ROUTER["default"]  # the miss is cached for a while
-    clock.now += 31
+    clock.now += 11
     assert (await route(router)).target == "ollama,qwen2.5-coder:latest"
 
 
@@ -146,7 +150,7 @@ def test_unsafe_session_ids_never_reach_the_filesystem(dirs: tuple[Path, Path], 
     config_dir, claude = dirs
     projects = ProjectRouters(config_dir, Router(make_config()).catalog, claude_dirs=[claude])
     searched: list[str] = []
-    projects._search = searched.append  # type: ignore[method-assign,assignment]
+    projects._search = lambda sid, now: searched.append(sid)  # type: ignore[assignment,func-returns-value,method-assign]
     assert projects.settings_for(sid) is None
     assert searched == []
 
@@ -156,6 +160,7 @@ def test_claude_config_dir_is_searched(tmp_path: Path, monkeypatch: pytest.Monke
     (custom / "projects" / PROJECT).mkdir(parents=True)
     (custom / "projects" / PROJECT / f"{SID}.jsonl").write_text("")
     monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(custom))
+    (tmp_path / PROJECT).mkdir()
     projects = ProjectRouters(tmp_path, Router(make_config()).catalog)
     assert projects.project_of(SID) == PROJECT
 

@@ -19,9 +19,7 @@ TOOL_IMAGE_TURN = [
     {
         "type": "tool_result",
         "tool_use_id": "toolu_1",
-        "content": [
-            {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "AA=="}}
-        ],
+        "content": [{"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "AA=="}}],
     }
 ]
 ENABLED = {"type": "enabled", "budget_tokens": 4096}
@@ -54,17 +52,11 @@ CASES = [
     # the Node original's bugs
     pytest.param({"thinking": {"type": "disabled"}}, 0, "default", id="thinking-disabled-is-not-think"),
     pytest.param({"thinking": ADAPTIVE}, 0, "default", id="adaptive-is-not-think"),
-    pytest.param(
-        {"thinking": ADAPTIVE, "output_config": {"effort": "high"}}, 0, "think", id="adaptive-high-effort"
-    ),
+    pytest.param({"thinking": ADAPTIVE, "output_config": {"effort": "high"}}, 0, "think", id="adaptive-high-effort"),
     pytest.param({"thinking": ADAPTIVE, "output_config": {"effort": "max"}}, 0, "think", id="adaptive-max"),
-    pytest.param(
-        {"thinking": ADAPTIVE, "output_config": {"effort": "medium"}}, 0, "default", id="adaptive-medium"
-    ),
+    pytest.param({"thinking": ADAPTIVE, "output_config": {"effort": "medium"}}, 0, "default", id="adaptive-medium"),
     # conflicts: the earlier rule wins
-    pytest.param(
-        {"model": "deepseek,deepseek-chat", "thinking": ENABLED}, 0, "explicit", id="explicit>think"
-    ),
+    pytest.param({"model": "deepseek,deepseek-chat", "thinking": ENABLED}, 0, "explicit", id="explicit>think"),
     pytest.param({"model": "deepseek,deepseek-chat"}, 90000, "explicit", id="explicit>longContext"),
     pytest.param({"system": subagent_system()}, 90000, "subagent", id="subagent>longContext"),
     pytest.param({"model": "claude-haiku-4-5"}, 90000, "longContext", id="longContext>background"),

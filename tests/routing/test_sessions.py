@@ -16,9 +16,7 @@ UUID = "0d3c9a1e-7b2f-4c6a-9e1d-2f3a4b5c6d7e"
     ("headers", "metadata", "expected"),
     [
         pytest.param({"x-claude-code-session-id": UUID}, None, UUID, id="header"),
-        pytest.param(
-            {"x-claude-code-session-id": "h"}, {"user_id": "user_a_session_m"}, "h", id="header-first"
-        ),
+        pytest.param({"x-claude-code-session-id": "h"}, {"user_id": "user_a_session_m"}, "h", id="header-first"),
         pytest.param({}, {"user_id": f"user_ab12_account_cd34_session_{UUID}"}, UUID, id="user-id-string"),
         pytest.param(
             {},
@@ -35,9 +33,7 @@ UUID = "0d3c9a1e-7b2f-4c6a-9e1d-2f3a4b5c6d7e"
         pytest.param({"x-claude-code-session-id": "  "}, None, None, id="blank-header"),
     ],
 )
-def test_session_id_from(
-    headers: dict[str, str], metadata: dict[str, Any] | None, expected: str | None
-) -> None:
+def test_session_id_from(headers: dict[str, str], metadata: dict[str, Any] | None, expected: str | None) -> None:
     data: dict[str, Any] = {"messages": []}
     if metadata is not None:
         data["metadata"] = metadata

@@ -20,9 +20,7 @@ def sys_blocks(*texts: str) -> list[dict[str, Any]]:
 
 PLACES = [
     pytest.param({"system": sys_blocks("You are Claude Code.", TAG + "\nReview code.")}, id="system[1]"),
-    pytest.param(
-        {"system": sys_blocks("billing", "You are Claude Code.", TAG + "\nReview code.")}, id="system[2]"
-    ),
+    pytest.param({"system": sys_blocks("billing", "You are Claude Code.", TAG + "\nReview code.")}, id="system[2]"),
     pytest.param({"system": sys_blocks("a", "b", "Review code.\n" + TAG)}, id="system-not-at-start"),
     pytest.param({"system": "You are a reviewer.\n" + TAG + "\nGo."}, id="string-system"),
     pytest.param(

@@ -29,9 +29,7 @@ class ModelCatalog:
                 # Nothing to check against: any model id is accepted for this provider.
                 self._open_providers[provider.name.lower()] = provider.name
             for model in provider.models:
-                self._listed.setdefault(
-                    f"{provider.name.lower()},{model.lower()}", Target(provider.name, model)
-                )
+                self._listed.setdefault(f"{provider.name.lower()},{model.lower()}", Target(provider.name, model))
         self._providers = {p.name.lower(): p.name for p in config.Providers}
 
     def resolve(self, spec: str) -> Target | None:

@@ -103,8 +103,7 @@ class CustomRouterRule(Rule):
             log.info("custom router %s reloaded", self.path)
         except Exception as exc:
             log.error(
-                "custom router %s failed to reload (%s: %s); using the built-in rules "
-                "until the file is fixed",
+                "custom router %s failed to reload (%s: %s); using the built-in rules until the file is fixed",
                 self.path,
                 type(exc).__name__,
                 exc,

@@ -157,12 +157,7 @@ def _replace_in_blocks(blocks: list[Any], state: ImageAgentState, *, top_level: 
             image_id = str(len(state.images) + 1)
             state.images[image_id] = block
             out.append(placeholder(image_id))
-        elif (
-            kind == "text"
-            and top_level
-            and isinstance(block.get("text"), str)
-            and "[Image #" in block["text"]
-        ):
+        elif kind == "text" and top_level and isinstance(block.get("text"), str) and "[Image #" in block["text"]:
             text = _CLIENT_MARKER.sub("", block["text"])
             if text.strip():
                 out.append({**block, "text": text})

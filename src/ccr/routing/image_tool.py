@@ -22,18 +22,12 @@ _DIGITS = re.compile(r"\d+")
 
 def analyze_calls(content: list[Any]) -> list[dict[str, Any]]:
     """The `analyzeImage` tool_use blocks of an assistant message."""
-    return [
-        b
-        for b in content
-        if isinstance(b, dict) and b.get("type") == "tool_use" and b.get("name") == TOOL_NAME
-    ]
+    return [b for b in content if isinstance(b, dict) and b.get("type") == "tool_use" and b.get("name") == TOOL_NAME]
 
 
 def has_client_tool_calls(content: list[Any]) -> bool:
     """Whether the message also calls tools the client must run (then the agent does not continue)."""
-    return any(
-        isinstance(b, dict) and b.get("type") == "tool_use" and b.get("name") != TOOL_NAME for b in content
-    )
+    return any(isinstance(b, dict) and b.get("type") == "tool_use" and b.get("name") != TOOL_NAME for b in content)
 
 
 def parse_tool_input(raw: str | dict[str, Any] | None) -> dict[str, Any]:
@@ -94,11 +88,7 @@ def build_image_request(state: ImageAgentState, args: dict[str, Any]) -> tuple[d
 
 def answer_text(message: dict[str, Any]) -> str:
     """The image model's answer as tool-result text."""
-    parts = [
-        b["text"]
-        for b in message.get("content") or ()
-        if isinstance(b, dict) and isinstance(b.get("text"), str)
-    ]
+    parts = [b["text"] for b in message.get("content") or () if isinstance(b, dict) and isinstance(b.get("text"), str)]
     text = "\n".join(p for p in parts if p.strip())
     return text or f"{TOOL_NAME}: the image model returned no text"
 
@@ -131,9 +121,7 @@ def build_continuation(
 def client_visible(content: list[Any]) -> list[Any]:
     """An assistant message's content without the agent's own tool calls."""
     return [
-        b
-        for b in content
-        if not (isinstance(b, dict) and b.get("type") == "tool_use" and b.get("name") == TOOL_NAME)
+        b for b in content if not (isinstance(b, dict) and b.get("type") == "tool_use" and b.get("name") == TOOL_NAME)
     ]
 
 

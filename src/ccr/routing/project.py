@@ -9,9 +9,9 @@ first of these files that has a `Router` object applies:
 
 Its `Router` keys replace the global ones; keys it does not name keep their global value, and
 a key set to null switches that scenario off. Lookups are cached: the project of a session is
-found once (a miss is retried after `miss_ttl` seconds, since Claude Code may create the transcript
-after its first request), and an override file is re-read only when its mtime or size changes
-(checked at most every `recheck` seconds).
+found once (a miss is retried after `miss_ttl` seconds: Claude Code may create the transcript after
+its first request, the user the project folder at any time), and an override file is re-read only
+when its mtime or size changes (checked at most every `recheck` seconds).
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ class ProjectRouters:
         claude_dirs: Sequence[Path] | None = None,
         clock: Callable[[], float] = time.monotonic,
         recheck: float = 1.0,
-        miss_ttl: float = 30.0,
+        miss_ttl: float = 10.0,
     ) -> None:
         self.config_dir = config_dir
         self.catalog = catalog
@@ -77,6 +77,8 @@ class ProjectRouters:
         self._miss_ttl = miss_ttl
         self._projects: OrderedDict[str, tuple[str | None, float]] = OrderedDict()
         self._files: dict[Path, _FileEntry] = {}
+        self._folders: list[str] = []
+        self._folders_checked = float("-inf")
 
     def settings_for(self, session_id: str) -> tuple[RouterSettings, str] | None:
         """The override for this session, with the path it came from; None → use the global Router."""
@@ -98,24 +100,31 @@ class ProjectRouters:
         if cached is not None and (cached[0] is not None or now - cached[1] < self._miss_ttl):
             self._projects.move_to_end(session_id)
             return cached[0]
-        found = self._search(session_id)
+        found = self._search(session_id, now)
         self._projects[session_id] = (found, now)
         self._projects.move_to_end(session_id)
         while len(self._projects) > CAPACITY:
             self._projects.popitem(last=False)
         return found
 
-    def _search(self, session_id: str) -> str | None:
+    def _search(self, session_id: str, now: float) -> str | None:
+        # Only projects that have a folder in the config dir can have an override: checking those
+        # few costs a stat each, where scanning every Claude Code project would cost one per project.
         name = f"{session_id}.jsonl"
-        for root in self.claude_dirs:
-            try:
-                entries = list(os.scandir(root))
-            except OSError:
-                continue
-            for entry in entries:
-                if entry.is_dir() and os.path.isfile(os.path.join(entry.path, name)):
-                    return entry.name
+        for project in self._override_folders(now):
+            for root in self.claude_dirs:
+                if os.path.isfile(os.path.join(root, project, name)):
+                    return project
         return None
+
+    def _override_folders(self, now: float) -> list[str]:
+        if now - self._folders_checked >= self._recheck:
+            self._folders_checked = now
+            try:
+                self._folders = [e.name for e in os.scandir(self.config_dir) if e.is_dir()]
+            except OSError:
+                self._folders = []
+        return self._folders
 
     def _file_settings(self, path: Path) -> RouterSettings | None:
         now = self._clock()

@@ -77,9 +77,7 @@ class Router:
             override = self.projects.settings_for(req.session_id)
             if override is not None:
                 settings, source = override
-        ctx = RuleContext(
-            settings, self.catalog, self.sessions, source, self.config.ANTHROPIC_SMALL_FAST_MODEL
-        )
+        ctx = RuleContext(settings, self.catalog, self.sessions, source, self.config.ANTHROPIC_SMALL_FAST_MODEL)
         if self.config.forceUseImageAgent or settings.image:
             prepare_image_agent(req, ctx, force=self.config.forceUseImageAgent)
         for rule, is_async in zip(self.rules, self._async, strict=True):

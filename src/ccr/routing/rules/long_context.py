@@ -13,6 +13,7 @@ them separately, and leaving them out made the rule miss exactly the long sessio
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -23,7 +24,10 @@ from ccr.routing.rules.base import Rule, RuleContext
 SESSION_MIN_TOKENS = 20000
 SYNC_COUNT_MAX_BYTES = 16 * 1024
 """Bodies up to this size are counted inline (cheap); bigger ones go through the async counter,
-which moves large uncached work to a worker thread."""
+which moves large uncached encoding to a worker thread."""
+THREAD_COUNT_MIN_BYTES = 128 * 1024
+"""From this size even walking and hashing the parts (~1 ms per 100 KB) leaves the event loop:
+the whole count runs in a worker thread (the request waits; nothing touches its body meanwhile)."""
 
 
 def _estimate(size: int) -> tuple[int, int]:
@@ -80,9 +84,7 @@ class LongContextRule(Rule):
             low, high = self.counting.estimate(req.body_size)
             # Bytes overstate bodies full of images or thinking signatures: the walk confirms.
             if low > threshold and (low := self.counting.bounds(req.body)[0]) > threshold:
-                reason = (
-                    f"body of {req.body_size} bytes has ≥ {low} tokens > longContextThreshold={threshold}"
-                )
+                reason = f"body of {req.body_size} bytes has ≥ {low} tokens > longContextThreshold={threshold}"
                 return ctx.decide(self.name, target, reason)
             if high <= threshold and (not session_rule or high <= SESSION_MIN_TOKENS):
                 return None
@@ -102,6 +104,8 @@ class LongContextRule(Rule):
             return req.token_count
         if 0 < req.body_size <= SYNC_COUNT_MAX_BYTES:
             tokens = self.counting.count(req.body)
+        elif req.body_size >= THREAD_COUNT_MIN_BYTES:
+            tokens = await asyncio.to_thread(self.counting.count, req.body)
         else:
             tokens = await self.counting.count_async(req.body)
         req.set_token_count(tokens)
