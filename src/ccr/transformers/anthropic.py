@@ -40,12 +40,12 @@ def header(headers: Mapping[str, str], name: str) -> str | None:
     return value
 
 
-def _str_list(options: Mapping[str, Any], key: str) -> tuple[str, ...]:
+def str_list(options: Mapping[str, Any], key: str) -> tuple[str, ...]:
     value = options.get(key, [])
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ValueError(f"anthropic: option '{key}' must be a list of strings")
+        raise ValueError(f"option '{key}' must be a list of strings")
     return tuple(value)
 
 
@@ -91,10 +91,8 @@ class Anthropic(Endpoint):
         if auth not in ("x-api-key", "bearer"):
             raise ValueError('anthropic: option auth must be "x-api-key" or "bearer"')
         self.bearer = auth == "bearer"
-        self.betas = BetaFilter(
-            _str_list(self.options, "drop_betas"), self.options.get("betas", True) is not False
-        )
-        self.drop_fields = frozenset(_str_list(self.options, "drop_fields")) | {"model"}
+        self.betas = BetaFilter(str_list(self.options, "drop_betas"), self.options.get("betas", True) is not False)
+        self.drop_fields = frozenset(str_list(self.options, "drop_fields")) | {"model"}
         extra = self.options.get("headers", {})
         if not isinstance(extra, dict) or not all(isinstance(v, str) for v in extra.values()):
             raise ValueError("anthropic: option headers must be an object of strings")

@@ -106,11 +106,7 @@ def tool_schemas(ctx: RequestContext) -> dict[str, dict[str, Any]]:
     tools = (ctx.anthropic_body or {}).get("tools")
     out: dict[str, dict[str, Any]] = {}
     for tool in tools if isinstance(tools, list) else ():
-        if (
-            isinstance(tool, dict)
-            and isinstance(tool.get("name"), str)
-            and isinstance(tool.get("input_schema"), dict)
-        ):
+        if isinstance(tool, dict) and isinstance(tool.get("name"), str) and isinstance(tool.get("input_schema"), dict):
             out[tool["name"]] = tool["input_schema"]
     return out
 
@@ -140,10 +136,7 @@ class ChutesGlm(TagReasoning):
             return body
         scanner = CallScanner()
         pieces = scanner.feed(message["content"]) + scanner.flush()
-        calls = [
-            _call(text, i, tool_schemas(ctx))
-            for i, (k, text) in enumerate(p for p in pieces if p[0] == "call")
-        ]
+        calls = [_call(text, i, tool_schemas(ctx)) for i, (k, text) in enumerate(p for p in pieces if p[0] == "call")]
         if calls:
             for call in calls:
                 call.pop("index")
@@ -164,12 +157,7 @@ class ChutesGlm(TagReasoning):
             out.extend(self._drain(chunk, st, ctx))
             if st["calls"] and choice["finish_reason"] == "stop":
                 choice["finish_reason"] = "tool_calls"
-        if (
-            not isinstance(delta, dict)
-            or delta
-            or (choice and choice.get("finish_reason"))
-            or chunk.get("usage")
-        ):
+        if not isinstance(delta, dict) or delta or (choice and choice.get("finish_reason")) or chunk.get("usage"):
             out.append(chunk)
         return out
 

@@ -219,3 +219,11 @@ def positive_int(options: Mapping[str, Any], key: str, name: str) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise ValueError(f"{name}: option '{key}' must be a positive whole number, got {value!r}")
     return value
+
+
+def opt_str(options: Mapping[str, Any], key: str) -> str | None:
+    """An optional string option ("" counts as absent); a clear error for anything else."""
+    value = options.get(key)
+    if value is not None and not isinstance(value, str):
+        raise ValueError(f"option '{key}' must be a string")
+    return value or None

@@ -85,9 +85,7 @@ class _Scan:
 @builtin
 class EnhanceTool(Transformer):
     name = "enhancetool"
-    description = (
-        "Repairs malformed tool-call arguments (JSON5, Python dicts, cut-off JSON), streaming when possible"
-    )
+    description = "Repairs malformed tool-call arguments (JSON5, Python dicts, cut-off JSON), streaming when possible"
 
     def response(self, body: UnifiedResponse, ctx: RequestContext) -> UnifiedResponse:
         choice = first_choice(body)
@@ -124,9 +122,7 @@ class EnhanceTool(Transformer):
             if tail:
                 delta = {"tool_calls": [{"index": index, "function": {"arguments": tail}}]}
                 out.append(
-                    make_chunk(
-                        str(like.get("id") or "chatcmpl-enhancetool"), str(like.get("model") or ""), delta
-                    )
+                    make_chunk(str(like.get("id") or "chatcmpl-enhancetool"), str(like.get("model") or ""), delta)
                 )
         return out
 

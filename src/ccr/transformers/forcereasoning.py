@@ -28,9 +28,7 @@ REPLAYED_TURNS = 10
 @builtin
 class ForceReasoning(TagReasoning):
     name = "forcereasoning"
-    description = (
-        "Asks the model to reason inside <reasoning_content> tags and turns them into thinking blocks"
-    )
+    description = "Asks the model to reason inside <reasoning_content> tags and turns them into thinking blocks"
     open_tag = OPEN
     close_tag = CLOSE
 

@@ -83,9 +83,7 @@ class GeminiWire(Endpoint):
 @builtin
 class Gemini(GeminiWire):
     name = "gemini"
-    description = (
-        "Google Gemini API (AI Studio key): native wire format, thought signatures kept across turns"
-    )
+    description = "Google Gemini API (AI Studio key): native wire format, thought signatures kept across turns"
     options_doc: ClassVar[dict[str, str]] = {
         "schema": '"openapi" (default: schemas cleaned for Gemini) or "json" (sent as parametersJsonSchema)',
         "safety_threshold": 'e.g. "BLOCK_NONE": applied to every harm category',

@@ -178,9 +178,7 @@ def _declarations(body: UnifiedRequest, opts: GeminiOptions) -> list[Json]:
     out: list[Json] = []
     for tool in body.get("tools") or ():
         function = (
-            tool.get("function")
-            if isinstance(tool, dict) and tool.get("type", "function") == "function"
-            else None
+            tool.get("function") if isinstance(tool, dict) and tool.get("type", "function") == "function" else None
         )
         if not isinstance(function, dict) or not function.get("name"):
             continue

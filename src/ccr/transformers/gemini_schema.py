@@ -70,9 +70,7 @@ def _resolve(node: Mapping[str, Any], root: Mapping[str, Any]) -> Mapping[str, A
         return node
     target: Any = root
     for part in ref[2:].split("/"):
-        target = (
-            target.get(part.replace("~1", "/").replace("~0", "~")) if isinstance(target, Mapping) else None
-        )
+        target = target.get(part.replace("~1", "/").replace("~0", "~")) if isinstance(target, Mapping) else None
     if not isinstance(target, Mapping):
         return {k: v for k, v in node.items() if k != "$ref"}
     siblings = {k: v for k, v in node.items() if k != "$ref"}
@@ -127,9 +125,7 @@ def _enum(node: Mapping[str, Any], out: dict[str, Any]) -> None:
     if None in values:
         out["nullable"] = True
     strings = [
-        v if isinstance(v, str) else str(v).lower() if isinstance(v, bool) else str(v)
-        for v in values
-        if v is not None
+        v if isinstance(v, str) else str(v).lower() if isinstance(v, bool) else str(v) for v in values if v is not None
     ]
     if strings:
         out["enum"] = strings

@@ -74,9 +74,7 @@ class CallSignatureCache:
 CALLS = CallSignatureCache()
 
 
-def replayed(
-    anthropic_body: Mapping[str, Any] | None, unified_messages: list[dict[str, Any]]
-) -> list[dict[str, str]]:
+def replayed(anthropic_body: Mapping[str, Any] | None, unified_messages: list[dict[str, Any]]) -> list[dict[str, str]]:
     """Signatures for each assistant message of the unified request, in order."""
     assistants = [m for m in unified_messages if m.get("role") == "assistant"]
     from_client = list(_per_assistant_turn(anthropic_body))

@@ -123,8 +123,7 @@ def images_to_text(body: UnifiedRequest, model: str) -> None:
         content = msg.get("content")
         if isinstance(content, list):
             msg["content"] = [
-                {"type": "text", "text": _note(model)} if p.get("type") == "image_url" else p
-                for p in parts_of(content)
+                {"type": "text", "text": _note(model)} if p.get("type") == "image_url" else p for p in parts_of(content)
             ]
 
 

@@ -21,9 +21,7 @@ from ccr.types import UnifiedRequest
 class Reasoning(Transformer):
     name = "reasoning"
     description = "enable_thinking/thinking_budget for Qwen-style APIs, from the client's thinking request"
-    options_doc: ClassVar[dict[str, str]] = {
-        "enable": "false forces thinking off (default: follow the client)"
-    }
+    options_doc: ClassVar[dict[str, str]] = {"enable": "false forces thinking off (default: follow the client)"}
 
     def request(self, body: UnifiedRequest, ctx: RequestContext) -> UnifiedRequest:
         wish = thinking_request(body, ctx)

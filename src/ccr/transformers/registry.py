@@ -42,6 +42,11 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "ccr.transformers.streamoptions",
     "ccr.transformers.tooluse",
     "ccr.transformers.vercel",
+    "ccr.transformers.responses",
+    "ccr.transformers.vertex",
+    "ccr.transformers.gemini_cli",
+    "ccr.transformers.qwen_cli",
+    "ccr.transformers.rovo_cli",
 )
 
 

@@ -100,9 +100,7 @@ class TagReasoning(Transformer):
         reasoning = "".join(p for k, p in pieces if k == REASONING)
         if reasoning:
             before = message.get("reasoning_content")
-            message["reasoning_content"] = (
-                f"{before}\n{reasoning}" if isinstance(before, str) and before else reasoning
-            )
+            message["reasoning_content"] = f"{before}\n{reasoning}" if isinstance(before, str) and before else reasoning
             message["content"] = "".join(p for k, p in pieces if k == TEXT)
         return body
 
@@ -133,14 +131,10 @@ class TagReasoning(Transformer):
             "model": like.get("model", ""),
             "object": "chat.completion.chunk",
         }
-        return [
-            {**base, "choices": [{"index": 0, "delta": {k: p}, "finish_reason": None}]} for k, p in pieces
-        ]
+        return [{**base, "choices": [{"index": 0, "delta": {k: p}, "finish_reason": None}]} for k, p in pieces]
 
 
-def split_chunk(
-    chunk: UnifiedChunk, delta: dict[str, Any], pieces: list[tuple[str, str]]
-) -> list[UnifiedChunk]:
+def split_chunk(chunk: UnifiedChunk, delta: dict[str, Any], pieces: list[tuple[str, str]]) -> list[UnifiedChunk]:
     """One chunk per piece, in order; the chunk's other fields ride on the last one."""
     rest = {k: v for k, v in delta.items() if k != "content"}
     if len(pieces) == 1 and pieces[0] == (TEXT, delta.get("content")):

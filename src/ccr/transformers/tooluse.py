@@ -112,9 +112,7 @@ class ToolUse(Transformer):
     def _answer_chunk(self, like: UnifiedChunk, st: dict[str, Any]) -> UnifiedChunk:
         st["sent"] = True
         text = _answer("".join(st["args"])) or ""
-        return make_chunk(
-            str(like.get("id") or "chatcmpl-tooluse"), str(like.get("model") or ""), {"content": text}
-        )
+        return make_chunk(str(like.get("id") or "chatcmpl-tooluse"), str(like.get("model") or ""), {"content": text})
 
 
 def _take_exit(call: object, st: dict[str, Any]) -> bool:
