@@ -153,6 +153,34 @@ CONTENT_CASES = [
         id="thinking-object-with-signature",
     ),
     pytest.param(
+        response(
+            {
+                "content": [
+                    {
+                        "type": "thinking",
+                        "thinking": [{"type": "text", "text": "Mull"}, {"type": "text", "text": "ing."}],
+                    },
+                    {"type": "text", "text": "Answer."},
+                ]
+            }
+        ),
+        [
+            {"type": "thinking", "thinking": "Mulling.", "signature": signature_for("Mulling.")},
+            {"type": "text", "text": "Answer."},
+        ],
+        id="mistral-content-parts-with-thinking",
+    ),
+    pytest.param(
+        response(
+            {
+                "reasoning": "R",
+                "reasoning_details": [{"type": "reasoning.summary"}, {"type": "reasoning.text", "signature": "late"}],
+            }
+        ),
+        [{"type": "thinking", "thinking": "R", "signature": "late"}],
+        id="reasoning-details-first-signed-entry",
+    ),
+    pytest.param(
         response({"content": "A", "annotations": []}),
         [{"type": "text", "text": "A"}],
         id="empty-annotations-invent-nothing",

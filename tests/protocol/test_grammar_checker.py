@@ -97,9 +97,7 @@ def test_valid_streams_pass(events: list[Event]) -> None:
 INVALID = [
     pytest.param([TEXT_START, stop(0), *end()], "message_start must come first", id="no-message-start"),
     pytest.param([START, START, *end()], "message_start must come first", id="two-message-starts"),
-    pytest.param(
-        [START, TEXT_START, text_delta(0, "x"), *end()], "block 0 is still open", id="block-left-open"
-    ),
+    pytest.param([START, TEXT_START, text_delta(0, "x"), *end()], "block 0 is still open", id="block-left-open"),
     pytest.param(
         [START, TEXT_START, ev("content_block_start", index=1, content_block={"type": "text", "text": ""})],
         "block 0 is still open",
@@ -161,15 +159,11 @@ INVALID = [
         id="tool-id-pattern",
     ),
     pytest.param([START, *end("finished")], "bad stop_reason", id="unknown-stop-reason"),
-    pytest.param(
-        [START, *end("stop_sequence")], "stop_sequence must name the sequence", id="stop-sequence-unnamed"
-    ),
+    pytest.param([START, *end("stop_sequence")], "stop_sequence must name the sequence", id="stop-sequence-unnamed"),
     pytest.param([START, end()[1]], "message_stop must follow message_delta", id="stop-without-delta"),
     pytest.param([START, *end(), PING], "nothing may follow", id="event-after-stop"),
     pytest.param([START, TEXT_START, stop(0)], "without message_stop", id="truncated"),
-    pytest.param(
-        [("message_start", {**START[1], "type": "ping"})], "data.type is 'ping'", id="name-type-mismatch"
-    ),
+    pytest.param([("message_start", {**START[1], "type": "ping"})], "data.type is 'ping'", id="name-type-mismatch"),
     pytest.param([START, ev("mystery")], "unknown event type", id="unknown-event"),
     pytest.param(
         [START, ev("message_delta", delta={"stop_reason": "end_turn"}, usage={}), ev("message_stop")],

@@ -148,6 +148,18 @@ TRACE_CASES = [
         ["start 0 text", "text 0 x", "stop 0", "end end_turn"],
         id="empty-and-odd-chunks-tolerated",
     ),
+    pytest.param(
+        [chunk({"content": [{"type": "thinking", "thinking": [{"type": "text", "text": "hm"}]}]}),
+         chunk({"content": [{"type": "text", "text": "A"}]})],
+        ["start 0 thinking", "thinking 0 hm", "sig 0", "stop 0", "start 1 text", "text 1 A", "stop 1",
+         "end end_turn"],
+        id="mistral-content-parts",
+    ),
+    pytest.param(
+        [{"choices": {"0": {}}}, {"choices": ["x"]}, {"choices": [{"delta": "x"}]}, {"choices": None}, text("ok")],
+        ["start 0 text", "text 0 ok", "stop 0", "end end_turn"],
+        id="malformed-chunks-ignored",
+    ),
     pytest.param([], ["end end_turn"], id="no-chunks-at-all"),
     pytest.param([text("x"), chunk(finish="length")],
                  ["start 0 text", "text 0 x", "stop 0", "end max_tokens"], id="length"),
@@ -270,12 +282,8 @@ def test_locally_counted_output_used_only_without_upstream_usage() -> None:
 
 
 STOP_SEQUENCE_CASES = [
-    pytest.param(
-        [text("x"), chunk(finish="stop", choice={"stop_reason": "###"})], ("###",), "###", id="vllm"
-    ),
-    pytest.param(
-        [text("x"), chunk(finish="stop", choice={"matched_stop": "END"})], ("END",), "END", id="sglang"
-    ),
+    pytest.param([text("x"), chunk(finish="stop", choice={"stop_reason": "###"})], ("###",), "###", id="vllm"),
+    pytest.param([text("x"), chunk(finish="stop", choice={"matched_stop": "END"})], ("END",), "END", id="sglang"),
     pytest.param([text("x"), chunk(finish="stop", choice={"stop_reason": 2})], ("###",), None, id="token-id"),
     pytest.param([text("x END"), chunk(finish="stop")], ("END",), "END", id="text-ends-with-it"),
     pytest.param([text("x"), chunk(finish="stop")], ("END",), None, id="llamacpp-reports-nothing"),

@@ -18,9 +18,7 @@ CASES = [
     pytest.param("{'q': 'say \"hi\"'}", {"q": 'say "hi"'}, id="double-quote-inside-single-quoted"),
     pytest.param("{'q': 'it\\'s'}", {"q": "it's"}, id="escaped-single-quote"),
     pytest.param('{"a": 1, "b": [1, 2,],}', {"a": 1, "b": [1, 2]}, id="trailing-commas"),
-    pytest.param(
-        '{"ok": True, "no": False, "x": None}', {"ok": True, "no": False, "x": None}, id="python-literals"
-    ),
+    pytest.param('{"ok": True, "no": False, "x": None}', {"ok": True, "no": False, "x": None}, id="python-literals"),
     pytest.param('{"text": "True story"}', {"text": "True story"}, id="literal-words-in-strings-untouched"),
     pytest.param('{"command": "ls -la"', {"command": "ls -la"}, id="missing-closing-brace"),
     pytest.param('{"a": {"b": [1, 2', {"a": {"b": [1, 2]}}, id="missing-nested-closers"),

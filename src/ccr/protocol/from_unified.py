@@ -14,8 +14,10 @@ from ccr.protocol.mapping import (
     ToolIds,
     anthropic_usage,
     clean_stop_sequences,
+    content_parts,
     matched_stop_sequence,
     new_message_id,
+    reasoning_parts,
     signature_for,
     stop_reason_for,
 )
@@ -98,34 +100,21 @@ def _text_of(content: object) -> str:
     if isinstance(content, str):
         return content
     if isinstance(content, list):  # some servers answer with content parts
-        return "".join(p["text"] for p in content if isinstance(p, Mapping) and isinstance(p.get("text"), str))
+        return "".join(text for is_reasoning, text in content_parts(content) if not is_reasoning)
     return ""
 
 
 def reasoning_of(message: Mapping[str, Any]) -> tuple[str, str | None]:
     """(reasoning text, provider signature) from any of the fields providers use for it."""
-    signature: str | None = None
-    text = message.get("reasoning_content") or message.get("reasoning")
-    thinking = message.get("thinking")
-    if isinstance(thinking, Mapping):
-        if not isinstance(text, str) or not text:
-            text = thinking.get("content")
-        sig = thinking.get("signature")
-        signature = sig if isinstance(sig, str) and sig else None
-    elif isinstance(thinking, str) and not text:
-        text = thinking
-    if signature is None:
-        signature = _details_signature(message.get("reasoning_details"))
-    return (text if isinstance(text, str) else ""), signature
-
-
-def _details_signature(details: object) -> str | None:
-    """OpenRouter carries the provider's signature in `reasoning_details[].signature`."""
-    if isinstance(details, list):
-        for item in details:
-            if isinstance(item, Mapping) and isinstance(item.get("signature"), str) and item["signature"]:
-                return str(item["signature"])
-    return None
+    text, signature = reasoning_parts(
+        message.get("reasoning_content") or message.get("reasoning"),
+        message.get("thinking"),
+        message.get("reasoning_details"),
+    )
+    content = message.get("content")
+    if not text and isinstance(content, list):
+        text = "".join(part for is_reasoning, part in content_parts(content) if is_reasoning)
+    return text, signature
 
 
 def _thinking_block(message: Mapping[str, Any]) -> Block | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 _STOP_REASONS: dict[str, str] = {
@@ -65,6 +65,45 @@ def matched_stop_sequence(choice: Mapping[str, Any], stop_sequences: Sequence[st
         if seq and text.endswith(seq):
             return seq
     return None
+
+
+def content_parts(parts: list[Any]) -> Iterator[tuple[bool, str]]:
+    """(is_reasoning, text) of content given as a list of parts instead of a string.
+
+    Mistral's reasoning models do this: `{"type":"text","text":…}` and
+    `{"type":"thinking","thinking":[{"type":"text","text":…}]}`.
+    """
+    for part in parts:
+        if not isinstance(part, Mapping):
+            continue
+        kind = part.get("type")
+        if kind == "text" and isinstance(part.get("text"), str):
+            yield False, part["text"]
+        elif kind == "thinking":
+            inner = part.get("thinking")
+            if isinstance(inner, str):
+                yield True, inner
+            elif isinstance(inner, list):
+                yield (
+                    True,
+                    "".join(p["text"] for p in inner if isinstance(p, Mapping) and isinstance(p.get("text"), str)),
+                )
+
+
+def reasoning_parts(text: object, thinking: object, details: object) -> tuple[str, str | None]:
+    """(reasoning text, signature) of a delta, whichever field the provider used for them:
+    `reasoning_content` / `reasoning` text, our `thinking {content, signature}` channel, or
+    OpenRouter's `reasoning_details[].signature`."""
+    signature: object = None
+    if isinstance(thinking, Mapping):
+        if not text:
+            text = thinking.get("content")
+        signature = thinking.get("signature")
+    elif isinstance(thinking, str) and not text:
+        text = thinking
+    if not signature and isinstance(details, list):
+        signature = next((d.get("signature") for d in details if isinstance(d, Mapping) and d.get("signature")), None)
+    return (text if isinstance(text, str) else ""), (signature if isinstance(signature, str) and signature else None)
 
 
 def anthropic_usage(usage: object) -> dict[str, int]:

@@ -110,19 +110,3 @@ def final_arguments(tool: ToolCall) -> str:
         if repaired is not None:
             return orjson.dumps(repaired).decode()
     return args
-
-
-def reasoning_parts(text: object, thinking: object, details: object) -> tuple[str, str | None]:
-    """(reasoning text, signature) of a delta, whichever field the provider used for them:
-    `reasoning_content` / `reasoning` text, our `thinking {content, signature}` channel, or
-    OpenRouter's `reasoning_details[].signature`."""
-    signature: object = None
-    if isinstance(thinking, dict):
-        if not text:
-            text = thinking.get("content")
-        signature = thinking.get("signature")
-    elif isinstance(thinking, str) and not text:
-        text = thinking
-    if not signature and isinstance(details, list):
-        signature = next((d.get("signature") for d in details if isinstance(d, dict)), None)
-    return (text if isinstance(text, str) else ""), (signature if isinstance(signature, str) and signature else None)

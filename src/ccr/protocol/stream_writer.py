@@ -23,12 +23,14 @@ from ccr.protocol.from_unified import upstream_error_from
 from ccr.protocol.mapping import (
     anthropic_usage,
     clean_stop_sequences,
+    content_parts,
     matched_stop_sequence,
     new_message_id,
+    reasoning_parts,
     stop_reason_for,
 )
 from ccr.protocol.stream_blocks import BlockWriter
-from ccr.protocol.stream_state import TEXT, THINKING, TOOL, Held, ToolCall, ToolTable, reasoning_parts
+from ccr.protocol.stream_state import TEXT, THINKING, TOOL, Held, ToolCall, ToolTable
 
 __all__ = ["AnthropicStreamWriter"]
 
@@ -82,11 +84,11 @@ class AnthropicStreamWriter(BlockWriter):
         if usage:
             self._upstream_usage = anthropic_usage(usage)
         choices = chunk.get("choices")
-        if not choices:
+        if not choices or not isinstance(choices, list) or not isinstance(choices[0], dict):
             return head
         choice = choices[0]
         delta = choice.get("delta")
-        body = self._delta(delta) if delta else b""
+        body = self._delta(delta) if delta and isinstance(delta, dict) else b""
         finish = choice.get("finish_reason")
         if finish:
             self._finish_reason = finish
@@ -149,15 +151,15 @@ class AnthropicStreamWriter(BlockWriter):
         reasoning = delta.get("reasoning_content") or delta.get("reasoning")
         thinking = delta.get("thinking") or delta.get("reasoning_details")
         calls = delta.get("tool_calls") or delta.get("function_call")
-        if not (reasoning or thinking or calls):
-            if content and isinstance(content, str):
-                self._text.append(content)
-                if self._open == TEXT:  # the hot path: one more text fragment
-                    return self._prefix + orjson.dumps(content) + ev.END
-                out: list[bytes] = []
-                self._route(out, TEXT, content)
-                return b"".join(out)
-            return b""
+        if not (reasoning or thinking or calls) and content.__class__ is str:
+            if not content:
+                return b""
+            self._text.append(content)
+            if self._open == TEXT:  # the hot path: one more text fragment
+                return self._prefix + orjson.dumps(content) + ev.END
+            out: list[bytes] = []
+            self._route(out, TEXT, content)
+            return b"".join(out)
         out = []
         if reasoning or thinking:
             text, signature = reasoning_parts(reasoning, delta.get("thinking"), delta.get("reasoning_details"))
@@ -165,9 +167,15 @@ class AnthropicStreamWriter(BlockWriter):
                 self._route(out, THINKING, text)
             if signature:
                 self._sign(signature)
-        if content and isinstance(content, str):
+        if isinstance(content, str) and content:
             self._text.append(content)
             self._route(out, TEXT, content)
+        elif isinstance(content, list):
+            for is_reasoning, part in content_parts(content):
+                if part and not is_reasoning:
+                    self._text.append(part)
+                if part:
+                    self._route(out, THINKING if is_reasoning else TEXT, part)
         if isinstance(calls, list):
             for call in calls:
                 if isinstance(call, dict):
