@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ccr.errors import RequestError, UnknownModelError
+from ccr.routing.router import Router
 from tests.routing.helpers import ROUTER, body, make_config, request, router
 
 
@@ -78,3 +79,10 @@ async def test_decision_is_logged_at_info(caplog: pytest.LogCaptureFixture) -> N
     caplog.set_level("INFO", logger="ccr.routing")
     await router().route(request(body(model="deepseek,deepseek-reasoner")))
     assert "route=explicit client asked for deepseek,deepseek-reasoner -> deepseek,deepseek-reasoner" in caplog.text
+
+
+async def test_session_usage_can_survive_a_config_reload() -> None:
+    first = router()
+    first.record_usage("s1", {"input_tokens": 70000})
+    second = Router(make_config(), sessions=first.sessions)
+    assert second.sessions.last_prompt_tokens("s1") == 70000

@@ -12,7 +12,6 @@ The server feeds upstream usage back with `record_usage` (the long-context rule 
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import Any
 
 from ccr.config.load import interpolate
@@ -50,10 +49,12 @@ class Router:
         rules: list[Rule] | None = None,
         projects: ProjectRouters | None = None,
         counting: Counting | None = None,
+        sessions: SessionUsage | None = None,
     ) -> None:
+        """`sessions`: pass the previous Router's on a config reload so session usage survives it."""
         self.config = config
         self.catalog = ModelCatalog(config)
-        self.sessions = SessionUsage()
+        self.sessions = sessions if sessions is not None else SessionUsage()
         config_dir = config.path.parent if config.path is not None else None
         custom: Rule | None = None
         if config.CUSTOM_ROUTER_PATH:
@@ -90,6 +91,3 @@ class Router:
             f"no route for model '{req.body.get('model')}': set Router.default{where} "
             "to a 'provider,model' from Providers"
         )
-
-    def config_dir(self) -> Path | None:
-        return self.config.path.parent if self.config.path is not None else None
