@@ -64,7 +64,7 @@ def unified_to_anthropic(resp: UnifiedResponse, model: str, stop_sequences: Sequ
 def upstream_error_from(error: object) -> UpstreamError:
     """An `error` object inside a 200 answer (or a stream chunk) → UpstreamError with its message."""
     status: int | None = None
-    if isinstance(error, Mapping):
+    if isinstance(error, dict):
         message = error.get("message")
         code = error.get("code")
         if isinstance(code, int) and not isinstance(code, bool) and 400 <= code <= 599:
@@ -76,7 +76,7 @@ def upstream_error_from(error: object) -> UpstreamError:
 
 
 def _first_choice(resp: UnifiedResponse) -> Mapping[str, Any]:
-    if not isinstance(resp, Mapping):
+    if not isinstance(resp, dict):
         raise UpstreamError(f"response is not a JSON object but {type(resp).__name__}")
     if resp.get("error"):
         raise upstream_error_from(resp["error"])
@@ -85,7 +85,7 @@ def _first_choice(resp: UnifiedResponse) -> Mapping[str, Any]:
         keys = ", ".join(sorted(str(k) for k in resp)) or "nothing"
         raise UpstreamError(f"response has no `choices` (it has: {keys})")
     choice = choices[0]
-    if not isinstance(choice, Mapping):
+    if not isinstance(choice, dict):
         raise UpstreamError("response `choices[0]` is not an object")
     return choice
 
@@ -128,14 +128,14 @@ def _tool_blocks(message: Mapping[str, Any]) -> list[Block]:
     calls = message.get("tool_calls")
     if not isinstance(calls, list) or not calls:
         legacy = message.get("function_call")
-        calls = [{"function": legacy}] if isinstance(legacy, Mapping) else []
+        calls = [{"function": legacy}] if isinstance(legacy, dict) else []
     ids = ToolIds()
     blocks: list[Block] = []
     for call in calls:
-        if not isinstance(call, Mapping):
+        if not isinstance(call, dict):
             continue
         function = call.get("function")
-        if not isinstance(function, Mapping):
+        if not isinstance(function, dict):
             function = {}
         name = function.get("name")
         blocks.append(

@@ -74,7 +74,7 @@ def content_parts(parts: list[Any]) -> Iterator[tuple[bool, str]]:
     `{"type":"thinking","thinking":[{"type":"text","text":…}]}`.
     """
     for part in parts:
-        if not isinstance(part, Mapping):
+        if not isinstance(part, dict):
             continue
         kind = part.get("type")
         if kind == "text" and isinstance(part.get("text"), str):
@@ -86,7 +86,7 @@ def content_parts(parts: list[Any]) -> Iterator[tuple[bool, str]]:
             elif isinstance(inner, list):
                 yield (
                     True,
-                    "".join(p["text"] for p in inner if isinstance(p, Mapping) and isinstance(p.get("text"), str)),
+                    "".join(p["text"] for p in inner if isinstance(p, dict) and isinstance(p.get("text"), str)),
                 )
 
 
@@ -95,25 +95,25 @@ def reasoning_parts(text: object, thinking: object, details: object) -> tuple[st
     `reasoning_content` / `reasoning` text, our `thinking {content, signature}` channel, or
     OpenRouter's `reasoning_details[].signature`."""
     signature: object = None
-    if isinstance(thinking, Mapping):
+    if isinstance(thinking, dict):
         if not text:
             text = thinking.get("content")
         signature = thinking.get("signature")
     elif isinstance(thinking, str) and not text:
         text = thinking
     if not signature and isinstance(details, list):
-        signature = next((d.get("signature") for d in details if isinstance(d, Mapping) and d.get("signature")), None)
+        signature = next((d.get("signature") for d in details if isinstance(d, dict) and d.get("signature")), None)
     return (text if isinstance(text, str) else ""), (signature if isinstance(signature, str) and signature else None)
 
 
 def anthropic_usage(usage: object) -> dict[str, int]:
     """OpenAI usage → Anthropic usage: cached prompt tokens are reported apart from fresh ones."""
-    if not isinstance(usage, Mapping):
+    if not isinstance(usage, dict):
         return {"input_tokens": 0, "output_tokens": 0, "cache_read_input_tokens": 0}
     prompt = _int(usage.get("prompt_tokens"))
     cached = 0
     details = usage.get("prompt_tokens_details")
-    if isinstance(details, Mapping):
+    if isinstance(details, dict):
         cached = _int(details.get("cached_tokens"))
     if not cached:
         cached = _int(usage.get("prompt_cache_hit_tokens"))  # DeepSeek
