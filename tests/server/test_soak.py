@@ -65,9 +65,11 @@ async def _client(url: str, deadline: float, rng: random.Random, tally: dict[str
                     continue
                 data = await resp.read()
             ok = resp.status == 200 and (b"message_stop" in data if stream else b'"type":"message"' in data)
-            tally["ok" if ok else "failed"] += 1
-            if not ok:
-                tally.setdefault("failure_samples", 0)
+            # Every try of a request can draw an injected fault (p≈0.08⁴): such a request fails
+            # honestly, naming the provider, and counts as injected, not as a router error.
+            injected = resp.status in (502, 503) and b"mock,mock-model" in data
+            tally["ok" if ok else "injected" if injected else "failed"] += 1
+            if not ok and not injected:
                 print("failure", resp.status, data[:300])
 
 
@@ -80,7 +82,7 @@ def test_soak(tmp_path: Path) -> None:
         cfg = base_config(up, LOG=True, retry={"attempts": 3, "base_delay_ms": 1, "max_delay_ms": 1000})
         with run_router_process(cfg, tmp_path) as url:
             pid = int(_status(url)["pid"])
-            tally = {"ok": 0, "failed": 0, "disconnects": 0}
+            tally = {"ok": 0, "failed": 0, "injected": 0, "disconnects": 0}
 
             async def run(seconds: float) -> None:
                 deadline = time.monotonic() + seconds
@@ -98,6 +100,7 @@ def test_soak(tmp_path: Path) -> None:
     print("SOAK", json.dumps(report))
     (tmp_path.parent / "soak-report.json").write_text(json.dumps(report))
     assert tally["failed"] == 0
+    assert tally["injected"] <= tally["ok"] / 100
     assert tally["ok"] > 50
     assert status["in_flight"] == 0
     assert rss_end < rss_warm * 1.25 + 8_000, report

@@ -113,6 +113,11 @@ async def _attempt(
         requested_model=str(body.get("model") or ""), api_key=key, client_headers=headers,
         anthropic_body=body, session_id=ex.session_id,
     )  # fmt: skip
+    if pipeline.needs_prepare:
+        try:
+            await pipeline.endpoint.prepare(ctx)
+        except TransportError as exc:
+            raise _Failed(transport_error(provider.name, target.model, exc), True, None) from None
     request = pipeline.build(body, ctx)
     timeouts = Timeouts.from_ms(
         cfg.API_TIMEOUT_MS,

@@ -33,6 +33,8 @@ class Pipeline:
         self._response = [t for t in rev if overrides(t, "response")]
         self._chunk = [t for t in rev if overrides(t, "stream_chunk")]
         self._end = [t for t in rev if overrides(t, "stream_end") or overrides(t, "stream_chunk")]
+        # Only endpoints that need I/O first (OAuth tokens) cost an await per attempt.
+        self.needs_prepare = type(endpoint).prepare is not Endpoint.prepare
 
     @property
     def passthrough(self) -> bool:
