@@ -4,8 +4,9 @@
 Prints the median µs of `Router.route` for: a warm session (the common case: the body's byte size
 decides long context, nothing is counted), the first request of a new session (project lookup on
 disk), a decision that must count tokens with a warm and with a cold count cache, a custom router,
-and the decision log line enabled; then the longest event-loop stall while a cold ~700 KB body is
-routed (the count runs in a worker thread).
+and the decision log line enabled; then the longest event-loop stall while cold ~100 KB and
+~240 KB bodies are routed (the counter encodes new text in a worker thread), next to the stall of
+an idle loop on the same machine.
 
 Usage: .venv/bin/python bench/micro_routing.py [path/to/bodies.py]
 (default: $CCR_BENCH_BODIES or ../shared/bench/bodies.py next to this repository)
@@ -60,6 +61,8 @@ def config(tmp: Path, **router: Any) -> Any:
             "think": "p,reasoner",
             "longContext": "p,long",
             "background": "p,small",
+            "webSearch": "p,chat",
+            "image": "p,chat",
             **router,
         },
     }

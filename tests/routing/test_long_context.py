@@ -80,7 +80,7 @@ async def test_threshold_comes_from_config() -> None:
     [
         pytest.param(2_000, "inline", id="small-inline"),
         pytest.param(50_000, "async", id="medium-async-counter"),
-        pytest.param(200_000, "thread", id="large-worker-thread"),
+        pytest.param(900_000, "async", id="large-async-counter"),
     ],
 )
 async def test_where_the_count_runs(size: int, where: str) -> None:
