@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ccr.config.load import load_config
 from ccr.config.schema import Config
+from ccr.plugins import load_plugins
 from ccr.routing.router import Router
 from ccr.server.stats import Stats
 from ccr.transformers.pipeline import Pipelines
@@ -36,18 +37,18 @@ class Runtime:
     @classmethod
     def build(cls, config: Config) -> Runtime:
         registry = make_registry(config)
-        return cls(
-            config=config, registry=registry, pipelines=Pipelines(config, registry), router=Router(config)
-        )
+        return cls(config=config, registry=registry, pipelines=Pipelines(config, registry), router=Router(config))
 
 
 def make_registry(config: Config) -> Registry:
+    """Built-ins plus plugins; a plugin that fails to load is reported and does not stop the server."""
     registry = Registry()
-    try:
-        from ccr.plugins import load_plugins
-    except ImportError:  # plugins module not present in this build
-        return registry
-    load_plugins(config, registry)
+    for problem in load_plugins(config, registry):
+        log.warning(
+            "plugin %s failed to load: %s (providers using it will answer with this error)",
+            problem.source,
+            problem.error,
+        )
     return registry
 
 
