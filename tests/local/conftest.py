@@ -17,6 +17,7 @@ import anthropic
 import pytest
 
 from ccr.testing import run_router
+from tests.e2e.conftest import claude_cli, workdir  # noqa: F401  (the real Claude Code CLI, for tests here too)
 from tests.local.llama import LlamaServer, start_llama
 
 ROUTED_MODEL = "smollm2-135m"

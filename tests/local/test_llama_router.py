@@ -174,9 +174,11 @@ def test_prompt_over_the_context_is_an_anthropic_400(client: anthropic.Anthropic
     assert isinstance(err.body, dict) and err.body["type"] == "error"
     assert err.body["error"]["type"] == "invalid_request_error"
     message = err.body["error"]["message"]
-    assert message.startswith(f"llamacpp,{ROUTED_MODEL}: the prompt is ")
-    assert re.search(r"the prompt is 50\d\d tokens but the model's context on this server is 4096 tokens", message)
-    assert "Router.longContext" in message and "--ctx-size" in message
+    assert re.match(
+        rf"llamacpp,{ROUTED_MODEL}: the prompt \(50\d\d tokens\) does not fit this model's context \(4096 tokens\)\. ",
+        message,
+    )
+    assert "Router.longContext" in message and "llama.cpp -c" in message
 
 
 def test_tools_offered_but_plain_answer_stays_text(client: anthropic.Anthropic) -> None:

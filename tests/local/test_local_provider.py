@@ -29,9 +29,8 @@ TOOLS = [{"name": "get_weather", "input_schema": {"type": "object", "properties"
 
 
 @pytest.fixture
-async def upstream() -> Any:
-    async with MockUpstream() as mock:
-        yield mock
+def upstream(mock_upstream: MockUpstream) -> MockUpstream:
+    return mock_upstream
 
 
 def provider(base: str, **extra: Any) -> dict[str, Any]:

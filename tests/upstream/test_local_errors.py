@@ -60,15 +60,17 @@ def test_context_overflow(body: dict[str, Any], numbers: tuple[str, ...]) -> Non
     assert "context" in text
     for n in numbers:
         assert n in text
-    assert "--ctx-size" in text and "Router.longContext" in text
+    assert "llama.cpp -c" in text and "Router.longContext" in text
     assert "maxtoken" not in text
 
 
 def test_context_message_keeps_the_servers_words_and_a_threshold() -> None:
     text = explain_local_error(400, LLAMA_CTX, "llamacpp", "smollm2")
     assert text is not None
-    assert f'server said: "{LLAMA_CTX["message"]}"' in text
+    assert text.endswith(f'Server said: "{LLAMA_CTX["message"]}"')
     assert "longContextThreshold below 4096" in text
+    # Claude Code shows the first ~300 characters of a message: the advice must come before that.
+    assert text.index("Server said") < 300
 
 
 @pytest.mark.parametrize(
@@ -82,9 +84,7 @@ def test_context_message_keeps_the_servers_words_and_a_threshold() -> None:
             "8192",
             id="openai-style",
         ),
-        pytest.param(
-            "Invalid max_tokens value, the valid range of max_tokens is [1, 8192]", "8192", id="range"
-        ),
+        pytest.param("Invalid max_tokens value, the valid range of max_tokens is [1, 8192]", "8192", id="range"),
     ],
 )
 def test_max_tokens_names_the_maxtoken_transformer(message: str, cap: str) -> None:
@@ -100,9 +100,7 @@ def test_max_tokens_names_the_maxtoken_transformer(message: str, cap: str) -> No
     [
         pytest.param(400, err("'messages' is required"), id="other-400"),
         pytest.param(401, err("Invalid API Key", "authentication_error", 401), id="auth"),
-        pytest.param(
-            500, err("context size exceeded somewhere", "server_error", 500), id="500-mentioning-context"
-        ),
+        pytest.param(500, err("context size exceeded somewhere", "server_error", 500), id="500-mentioning-context"),
         pytest.param(503, err("Service busy", "server_error", 503), id="other-503"),
         pytest.param(400, {}, id="empty"),
         pytest.param(400, {"error": "plain string"}, id="error-not-object"),
@@ -124,13 +122,9 @@ def test_loading_model_is_temporary() -> None:
 @pytest.mark.parametrize(
     ("status", "body", "expected"),
     [
-        pytest.param(
-            503, {"error": {"message": "Loading model", "type": "unavailable_error"}}, True, id="llama"
-        ),
+        pytest.param(503, {"error": {"message": "Loading model", "type": "unavailable_error"}}, True, id="llama"),
         pytest.param(503, {"message": "Loading model"}, True, id="inner-object"),
-        pytest.param(
-            503, {"error": {"message": "overloaded", "type": "server_error"}}, False, id="other-503"
-        ),
+        pytest.param(503, {"error": {"message": "overloaded", "type": "server_error"}}, False, id="other-503"),
         pytest.param(500, {"error": {"message": "Loading model"}}, False, id="not-503"),
     ],
 )

@@ -38,15 +38,16 @@ _VLLM_CTX = re.compile(r"maximum context length is (\d+) tokens", re.IGNORECASE)
 _VLLM_PROMPT = re.compile(r"(\d+) in the messages|has (\d+) input tokens", re.IGNORECASE)
 _VLLM_COMPLETION = re.compile(r"(\d+) in the completion", re.IGNORECASE)
 
+# Claude Code shows only about the first 300 characters of an error message: what happened and
+# what to do come first, the server's own words last.
 CONTEXT_ADVICE = (
-    "Give the model a bigger context on the server (llama.cpp: --ctx-size, shared by its --parallel "
-    "slots; Ollama: num_ctx or OLLAMA_CONTEXT_LENGTH; LM Studio: the model's context length; "
-    "vLLM: --max-model-len), or send long prompts to a model with a bigger context through a "
-    "Router.longContext route{threshold}."
+    "Route long prompts elsewhere (Router.longContext and longContextThreshold{threshold}) or raise "
+    "the server's context (llama.cpp -c, Ollama num_ctx, LM Studio context length, vLLM --max-model-len)."
 )
 MAXTOKEN_ADVICE = (
-    "Claude Code asks for up to 128000 output tokens; cap them for this provider with the maxtoken "
-    'transformer, e.g. "transformer": {{"use": [["maxtoken", {{"max_tokens": {cap}}}]]}}.'
+    "Cap it for this provider with the maxtoken transformer, e.g. "
+    '"transformer": {{"use": [["maxtoken", {{"max_tokens": {cap}}}]]}} '
+    "(Claude Code asks for up to 128000)."
 )
 
 
@@ -104,22 +105,21 @@ def _context_message(where: str, err: Mapping[str, Any], message: str) -> str:
         vprompt, vctx, _ = _vllm_numbers(message)
         prompt, ctx = prompt or vprompt, ctx or vctx
     if prompt is not None and ctx is not None:
-        size = f"the prompt is {prompt} tokens but the model's context on this server is {ctx} tokens"
+        size = f"the prompt ({prompt} tokens) does not fit this model's context ({ctx} tokens)."
     elif ctx is not None:
-        size = f"the prompt is larger than the model's context on this server ({ctx} tokens)"
+        size = f"the prompt does not fit this model's context ({ctx} tokens)."
     else:
-        size = "the prompt is larger than the model's context on this server"
-    threshold = f" with longContextThreshold below {ctx}" if ctx else ""
-    return f'{where}: {size} (server said: "{message}"). ' + CONTEXT_ADVICE.format(threshold=threshold)
+        size = "the prompt does not fit this model's context."
+    threshold = f" below {ctx}" if ctx else ""
+    advice = CONTEXT_ADVICE.format(threshold=threshold)
+    return f'{where}: {size} {advice} Server said: "{message}"'
 
 
 def _max_tokens_message(where: str, message: str) -> str:
     _, ctx, _ = _vllm_numbers(message)
     cap = min(ctx // 2, 8192) if ctx else 8192
-    return (
-        f'{where}: max_tokens is more than this model can give (server said: "{message}"). '
-        + MAXTOKEN_ADVICE.format(cap=cap)
-    )
+    advice = MAXTOKEN_ADVICE.format(cap=cap)
+    return f'{where}: max_tokens is more than this model can give. {advice} Server said: "{message}"'
 
 
 def _vllm_numbers(message: str) -> tuple[int | None, int | None, int | None]:
