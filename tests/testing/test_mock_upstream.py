@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import urllib.error
 import urllib.request
 from typing import Any
@@ -143,6 +144,17 @@ async def test_stall_sends_headers_then_nothing_and_sees_the_client_leave() -> N
                     await resp.content.read(1)
         gone = await up.wait_for_disconnect(0)
     assert gone.disconnected
+
+
+async def test_client_leaving_mid_stream_is_recorded_without_errors(caplog: pytest.LogCaptureFixture) -> None:
+    long_stream = MockResponse.sse(openai_text_chunks("x" * 400, pieces=200), gap=0.01)
+    async with MockUpstream(long_stream) as up, aiohttp.ClientSession() as s:
+        async with s.post(up.chat_url, json={"stream": True}) as resp:
+            assert await resp.content.readany()
+            resp.close()
+        gone = await up.wait_for_disconnect(0)
+    assert gone.disconnected
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
 async def test_first_byte_delay_is_applied_by_the_mock() -> None:

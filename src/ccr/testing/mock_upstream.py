@@ -162,11 +162,19 @@ class MockUpstream:
         except Aborted:
             # We cut the connection on purpose; give aiohttp a response it cannot send.
             return web.Response(status=599)
-        except (asyncio.CancelledError, ConnectionResetError):
-            with self._changed:
-                recorded.disconnected = True
-                self._changed.notify_all()
+        except asyncio.CancelledError:
+            self._mark_disconnected(recorded)
             raise
+        except ConnectionResetError:
+            # A write raced the client's close; that is the client leaving, not a mock error
+            # (re-raising would make aiohttp log a traceback).
+            self._mark_disconnected(recorded)
+            return web.Response(status=499)
+
+    def _mark_disconnected(self, recorded: RecordedRequest) -> None:
+        with self._changed:
+            recorded.disconnected = True
+            self._changed.notify_all()
 
 
 async def _record(request: web.Request) -> RecordedRequest:
