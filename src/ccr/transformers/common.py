@@ -146,30 +146,38 @@ def effort_for_budget(budget: int) -> str:
 
 
 def thinking_request(body: Mapping[str, Any], ctx: RequestContext) -> Thinking:
-    """The client's thinking wish, from the Anthropic body when we have it, else the unified one."""
-    src = ctx.anthropic_body or {}
+    """The client's thinking wish: from its Anthropic body when there is one (it is what the client
+    said), else from the unified body (`reasoning`, `reasoning_effort`)."""
+    src = ctx.anthropic_body
+    if src is None:
+        return _unified_thinking(body)
     thinking = src.get("thinking")
-    effort = _effort(src.get("output_config")) or _effort_of(body)
-    if isinstance(thinking, dict):
-        kind = thinking.get("type")
-        display = thinking.get("display") != "omitted"
-        if kind == "enabled":
-            budget = thinking.get("budget_tokens")
-            budget = budget if isinstance(budget, int) and not isinstance(budget, bool) else None
-            if effort is None and budget is not None:
-                effort = effort_for_budget(budget)
-            return Thinking(True, budget, effort, display)
-        if kind == "adaptive":
-            return Thinking(True, None, effort, display, adaptive=True)
-        return Thinking(False, display=display)
+    effort = _effort(src.get("output_config"))
+    if not isinstance(thinking, dict):
+        return Thinking(False)
+    kind = thinking.get("type")
+    display = thinking.get("display") != "omitted"
+    if kind == "enabled":
+        budget = thinking.get("budget_tokens")
+        budget = budget if isinstance(budget, int) and not isinstance(budget, bool) else None
+        if effort is None and budget is not None:
+            effort = effort_for_budget(budget)
+        return Thinking(True, budget, effort, display)
+    if kind == "adaptive":
+        return Thinking(True, None, effort, display, adaptive=True)
+    return Thinking(False, display=display)
+
+
+def _unified_thinking(body: Mapping[str, Any]) -> Thinking:
+    effort = _effort_of(body)
+    if effort == "none":
+        return Thinking(False)
     reasoning = body.get("reasoning")
     if isinstance(reasoning, dict) and reasoning.get("enabled") is not False:
         budget = reasoning.get("max_tokens")
         budget = budget if isinstance(budget, int) and not isinstance(budget, bool) else None
-        return Thinking(effort != "none", budget, effort if effort != "none" else None)
-    if effort and effort != "none":
-        return Thinking(True, None, effort)
-    return Thinking(False)
+        return Thinking(True, budget, effort or (effort_for_budget(budget) if budget else None))
+    return Thinking(True, None, effort) if effort else Thinking(False)
 
 
 def _effort(output_config: object) -> str | None:

@@ -5,10 +5,12 @@ repairs (single quotes, Python literals, trailing commas, missing closers); what
 becomes `{}` so the client always gets an object.
 
 Streamed, without giving up incremental streaming where the model writes proper JSON: a call whose
-arguments start with `{` is passed through fragment by fragment while a light scanner follows it.
-Anything after the object's closing brace is dropped, and a call cut short (open strings or
+arguments start like strict JSON (`{"`) is passed through fragment by fragment while a light
+scanner follows it. Anything after the object's closing brace is dropped, and a call cut short (open strings or
 brackets at the end) gets its missing closers as a last fragment. A call whose arguments do not
-start with `{` (a Python dict, a JSON string) is held and sent once, repaired, when it ends.
+start that way (a Python dict, JSON5, a JSON string) is held and sent once, repaired, when it
+ends. (A call that starts as strict JSON and goes wrong later cannot be taken back; the client's
+converter then shows what the model wrote.)
 """
 
 from __future__ import annotations
@@ -139,11 +141,11 @@ def _pass_fragment(call: dict[str, Any], calls: dict[int, dict[str, Any]]) -> No
         return
     if st["mode"] is None:
         pending = "".join(st["held"]) + fragment
-        if not pending.strip():
+        st["mode"] = _decide(pending)
+        if st["mode"] is None:
             st["held"].append(fragment)
             function["arguments"] = ""
             return
-        st["mode"] = "live" if pending.lstrip().startswith("{") else "held"
         st["held"] = []
         fragment = pending
     if st["mode"] == "held":
@@ -155,14 +157,28 @@ def _pass_fragment(call: dict[str, Any], calls: dict[int, dict[str, Any]]) -> No
     st["sent"] += fragment[:keep]
 
 
+def _decide(pending: str) -> str | None:
+    """How to pass a call on: `live` once it starts like strict JSON (`{"` or `{}`), `held` once
+    it cannot be that, None while it is too short to tell."""
+    text = pending.lstrip()
+    if not text:
+        return None
+    if not text.startswith("{"):
+        return "held"
+    rest = text[1:].lstrip()
+    if not rest:
+        return None
+    return "live" if rest[0] in '"}' else "held"
+
+
 def _tail(st: dict[str, Any]) -> str:
     """What to send when a call ends: closers for a cut-off object, or the whole repaired text."""
     if st["finished"]:
         return ""
-    if st["mode"] == "held":
-        return repair_arguments("".join(st["held"]))
+    if st["mode"] != "live":  # held, or too short to decide: send it whole, repaired
+        return repair_arguments("".join(st["held"])) if st["held"] else ""
     scan: _Scan = st["scan"]
-    if st["mode"] != "live" or scan.done:
+    if scan.done:
         return ""
     closing = scan.closing()
     try:
