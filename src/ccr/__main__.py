@@ -1,3 +1,3 @@
-from ccr.cli.main import run
+from ccr.cli.entry import run
 
 run()
