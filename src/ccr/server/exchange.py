@@ -78,7 +78,7 @@ class Exchange:
         try:
             message = unified_to_anthropic(unified, self.decision.model, stops or ())
         except UpstreamError as err:
-            raise UpstreamError(f"{self.provider_name},{self.model}: {err.message}", status=502) from None
+            raise UpstreamError(f"{self.provider_name},{self.model}: {err.message}", status=err.status) from None
         self.usage = message.get("usage") or {}
         return orjson.dumps(message)
 

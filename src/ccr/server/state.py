@@ -35,9 +35,12 @@ class Runtime:
     router: Router
 
     @classmethod
-    def build(cls, config: Config) -> Runtime:
+    def build(cls, config: Config, previous: Runtime | None = None) -> Runtime:
         registry = make_registry(config)
-        return cls(config=config, registry=registry, pipelines=Pipelines(config, registry), router=Router(config))
+        # Session usage (read by the long-context rule) outlives a config reload.
+        sessions = previous.router.sessions if previous is not None else None
+        router = Router(config, sessions=sessions)
+        return cls(config=config, registry=registry, pipelines=Pipelines(config, registry), router=router)
 
 
 def make_registry(config: Config) -> Registry:
@@ -81,7 +84,7 @@ class AppState:
         """Re-read the config file; on any error the old runtime stays in force."""
         target = path or self.runtime.config.path
         config = load_config(target)
-        new = Runtime.build(config)
+        new = Runtime.build(config, previous=self.runtime)
         old_proxy = self.runtime.config.PROXY_URL
         self.runtime = new
         self.configure_breaker(config)

@@ -30,6 +30,7 @@ class OpenAI(Endpoint):
     description = "OpenAI Chat Completions (the default; any OpenAI-compatible server)"
 
     def build(self, body: UnifiedRequest, ctx: RequestContext) -> UpstreamRequest:
+        body = strip_internal_fields(body, strict=_is_strict(ctx.provider.api_base_url))
         headers = {"content-type": "application/json"}
         if ctx.api_key:
             headers["authorization"] = f"Bearer {ctx.api_key}"
@@ -47,9 +48,7 @@ class OpenAI(Endpoint):
         try:
             chunk = orjson.loads(data)
         except orjson.JSONDecodeError:
-            raise UpstreamError(
-                f"{ctx.provider.name} sent a stream event that is not JSON: {data[:200]!r}"
-            ) from None
+            raise UpstreamError(f"{ctx.provider.name} sent a stream event that is not JSON: {data[:200]!r}") from None
         return [chunk] if isinstance(chunk, dict) else []
 
 
@@ -65,3 +64,29 @@ def decode_json_object(data: bytes, ctx: RequestContext) -> UnifiedResponse:
     if not isinstance(body, dict):
         raise UpstreamError(f"{ctx.provider.name} answered with JSON that is not an object")
     return body
+
+
+# Hosts that reject fields OpenAI does not define (other OpenAI-compatible servers ignore them,
+# and DeepSeek, vLLM, llama.cpp, Qwen want `reasoning_content` replayed).
+_STRICT_HOSTS = ("api.openai.com",)
+
+
+def _is_strict(url: str) -> bool:
+    return any(host in url for host in _STRICT_HOSTS)
+
+
+def strip_internal_fields(body: UnifiedRequest, *, strict: bool) -> UnifiedRequest:
+    """Drop what only our own transformers read (`reasoning_signature`), and on strict hosts the
+    reasoning replay too; messages without such fields are reused as they are."""
+    drop = ("reasoning_signature", "reasoning_content") if strict else ("reasoning_signature",)
+    messages = body.get("messages")
+    if not isinstance(messages, list) or not any(isinstance(m, dict) and any(k in m for k in drop) for m in messages):
+        return body if not (strict and "reasoning" in body) else {k: v for k, v in body.items() if k != "reasoning"}
+    cleaned = [
+        {k: v for k, v in m.items() if k not in drop} if isinstance(m, dict) and any(k in m for k in drop) else m
+        for m in messages
+    ]
+    out = {**body, "messages": cleaned}
+    if strict:
+        out.pop("reasoning", None)
+    return out
