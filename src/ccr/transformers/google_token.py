@@ -17,6 +17,8 @@ import os
 import threading
 from typing import Any
 
+import orjson
+
 from ccr.errors import UpstreamError
 
 SCOPES = ("https://www.googleapis.com/auth/cloud-platform",)
@@ -48,23 +50,38 @@ class GoogleToken:
     def _load(self) -> Any:
         import google.auth
         from google.auth.exceptions import DefaultCredentialsError
-        from google.oauth2 import service_account
 
-        # google-auth is only partly typed: call it through Any
-        from_info: Any = service_account.Credentials.from_service_account_info
-        from_file: Any = google.auth.load_credentials_from_file
-        default: Any = google.auth.default
+        default: Any = google.auth.default  # google-auth is only partly typed: call it through Any
         try:
             if self.info is not None:
-                creds = from_info(self.info, scopes=SCOPES)
+                creds = _service_account(self.info)
                 self.project_id = self.info.get("project_id")
             elif self.credentials_file:
-                creds, self.project_id = from_file(self.credentials_file, scopes=SCOPES)
+                creds = self._from_file(self.credentials_file)
             else:
                 creds, self.project_id = default(scopes=SCOPES)
-        except (DefaultCredentialsError, ValueError, OSError) as exc:
+        except (DefaultCredentialsError, ValueError, OSError, orjson.JSONDecodeError) as exc:
             raise UpstreamError(_no_credentials(self.credentials_file, exc), status=401) from None
         return creds
+
+    def _from_file(self, path: str) -> Any:
+        """Only the two kinds of key file a user writes by hand; anything else goes through ADC."""
+        from google.oauth2 import credentials as user_credentials
+
+        with open(path, "rb") as fh:
+            info = orjson.loads(fh.read())
+        kind = info.get("type") if isinstance(info, dict) else None
+        if kind == "service_account":
+            self.project_id = info.get("project_id")
+            return _service_account(info)
+        if kind == "authorized_user":
+            self.project_id = info.get("quota_project_id")
+            from_user: Any = user_credentials.Credentials.from_authorized_user_info
+            return from_user(info, scopes=SCOPES)
+        raise ValueError(
+            f"credentials of type {kind!r} are not read from the option; point GOOGLE_APPLICATION_CREDENTIALS "
+            "at the file instead"
+        )
 
     def _refresh(self) -> None:
         from google.auth.exceptions import GoogleAuthError
@@ -74,6 +91,13 @@ class GoogleToken:
             self._creds.refresh(Request())
         except (GoogleAuthError, OSError) as exc:
             raise UpstreamError(f"could not get a Google access token: {exc}", status=401) from None
+
+
+def _service_account(info: dict[str, Any]) -> Any:
+    from google.oauth2 import service_account
+
+    from_info: Any = service_account.Credentials.from_service_account_info
+    return from_info(info, scopes=SCOPES)
 
 
 def _fresh(creds: Any) -> bool:
