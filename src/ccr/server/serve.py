@@ -16,7 +16,6 @@ from ccr.server.app import create_app
 
 log = logging.getLogger("ccr.server")
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
-GRACE_SECONDS = 5
 
 
 def effective_host(cfg: Config, host: str | None) -> str:
@@ -68,7 +67,7 @@ def serve(cfg: Config, host: str | None = None, port: int | None = None) -> int:
             lifespan="on",
             access_log=False,
             log_level="warning",
-            timeout_graceful_shutdown=GRACE_SECONDS,
+            timeout_graceful_shutdown=max(1, round(cfg.SHUTDOWN_GRACE_MS / 1000)),
             server_header=False,
         )
     )
