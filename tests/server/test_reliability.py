@@ -38,17 +38,13 @@ def config(up: MockUpstream, backup: MockUpstream | None = None, **extra: Any) -
 @pytest.mark.parametrize(
     "failure",
     [
-        pytest.param(
-            MockResponse.error(429, "slow down", headers={"retry-after": "0"}), id="429-retry-after"
-        ),
+        pytest.param(MockResponse.error(429, "slow down", headers={"retry-after": "0"}), id="429-retry-after"),
         pytest.param(MockResponse.error(503, "busy"), id="503"),
         pytest.param(MockResponse.error(529, "overloaded"), id="529"),
         pytest.param(MockResponse.reset(), id="reset-before-headers"),
     ],
 )
-def test_transient_failures_are_retried(
-    upstream: MockUpstream, tmp_path: Path, failure: MockResponse
-) -> None:
+def test_transient_failures_are_retried(upstream: MockUpstream, tmp_path: Path, failure: MockResponse) -> None:
     upstream.enqueue(failure, failure, MockResponse.json(openai_completion("finally")))
     with run_router(config(upstream), tmp_path) as url, sdk(url) as client:
         msg = client.messages.create(model="m", max_tokens=5, messages=USER)
@@ -91,13 +87,9 @@ def test_fallback_after_retries(upstream: MockUpstream, backup: MockUpstream, tm
     assert backup.requests[0].json["model"] == "b-model"  # type: ignore[index]
 
 
-def test_breaker_skips_a_failing_provider(
-    upstream: MockUpstream, backup: MockUpstream, tmp_path: Path
-) -> None:
+def test_breaker_skips_a_failing_provider(upstream: MockUpstream, backup: MockUpstream, tmp_path: Path) -> None:
     upstream.default = MockResponse.error(500, "down")
-    cfg = config(
-        upstream, backup, retry={"attempts": 0}, circuit_breaker={"failures": 2, "cooldown_ms": 60000}
-    )
+    cfg = config(upstream, backup, retry={"attempts": 0}, circuit_breaker={"failures": 2, "cooldown_ms": 60000})
     with run_router(cfg, tmp_path) as url, sdk(url) as client:
         for _ in range(4):
             client.messages.create(model="m", max_tokens=5, messages=USER)
@@ -138,9 +130,7 @@ def test_stalled_stream_ends_with_error_event(upstream: MockUpstream, tmp_path: 
 @pytest.mark.parametrize(
     ("answer", "status", "fragment"),
     [
-        pytest.param(
-            MockResponse.html(502, "<html><body>Bad gateway</body></html>"), 502, "HTML page", id="html"
-        ),
+        pytest.param(MockResponse.html(502, "<html><body>Bad gateway</body></html>"), 502, "HTML page", id="html"),
         pytest.param(MockResponse.raw(b'{"choices": [', 200), 502, "not JSON", id="truncated-json"),
         pytest.param(MockResponse.json({"object": "chat.completion"}), 502, "choices", id="no-choices"),
     ],
@@ -204,3 +194,15 @@ def test_proxy_down(upstream: MockUpstream, tmp_path: Path) -> None:
         client.messages.create(model="m", max_tokens=5, messages=USER)
     assert info.value.status_code == 502
     assert "proxy" in str(info.value)
+
+
+def test_giant_answer_is_refused(upstream: MockUpstream, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import ccr.server.routes.messages as messages
+
+    monkeypatch.setattr(messages, "MAX_UPSTREAM_BYTES", 10_000)
+    upstream.enqueue(MockResponse.json(openai_completion("x" * 20_000)), MockResponse.json(openai_completion("small")))
+    with run_router(config(upstream), tmp_path) as url, sdk(url) as client:
+        with pytest.raises(anthropic.APIStatusError) as info:
+            client.messages.create(model="m", max_tokens=5, messages=USER)
+        assert info.value.status_code == 502 and "refused" in str(info.value)
+        assert client.messages.create(model="m", max_tokens=5, messages=USER).content[0].text == "small"  # type: ignore[union-attr]

@@ -32,9 +32,22 @@ from ccr.server.request_body import parse_messages_body
 from ccr.server.state import AppState
 from ccr.server.streaming import relay_passthrough, stream_unified
 from ccr.server.upstream_errors import transport_error
-from ccr.upstream.transport import TransportError
+from ccr.upstream.transport import TransportError, UpstreamResponse
 
 log = logging.getLogger("ccr.request")
+MAX_UPSTREAM_BYTES = 64 * 1024 * 1024
+"""A non-streamed answer larger than this is refused (a misbehaving server must not eat memory)."""
+
+
+async def read_capped(upstream: UpstreamResponse, cap: int) -> bytes:
+    parts: list[bytes] = []
+    size = 0
+    while chunk := await upstream.read_chunk():
+        size += len(chunk)
+        if size > cap:
+            raise UpstreamError(f"the provider's answer is over {cap // (1024 * 1024)} MiB; refused", status=502)
+        parts.append(chunk)
+    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 class MessagesEndpoint:
@@ -87,7 +100,7 @@ class MessagesEndpoint:
     async def _json(self, ex: Exchange, send: Send, agent: ImageAgentRun | None = None) -> None:
         assert ex.upstream is not None
         try:
-            data = await ex.upstream.read()
+            data = await read_capped(ex.upstream, MAX_UPSTREAM_BYTES)
         except TransportError as exc:
             raise transport_error(ex.provider_name, ex.model, exc) from None
         finally:
