@@ -119,8 +119,8 @@ def reasoning_of(message: Mapping[str, Any]) -> tuple[str, str | None]:
 
 def _thinking_block(message: Mapping[str, Any]) -> Block | None:
     text, signature = reasoning_of(message)
-    if not text:
-        return None
+    if not text and not signature:
+        return None  # a provider signature alone is kept: the next turn needs it back
     return {"type": "thinking", "thinking": text, "signature": signature or signature_for(text)}
 
 

@@ -166,6 +166,9 @@ class AnthropicStreamWriter(BlockWriter):
             if text:
                 self._route(out, THINKING, text)
             if signature:
+                last = self._backlog[-1] if self._backlog else None
+                if not text and self._open != THINKING and not (isinstance(last, Held) and last.kind == THINKING):
+                    self._route(out, THINKING, "")  # a signature alone still needs a block to carry it
                 self._sign(signature)
         if isinstance(content, str) and content:
             self._text.append(content)
