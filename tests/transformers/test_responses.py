@@ -215,3 +215,13 @@ def test_stream_failure_event_is_an_error() -> None:
                 },
             }
         )
+
+
+def test_reasoning_items_found_in_any_thinking_block_of_the_turn() -> None:
+    body = anthropic_body()
+    blocks = body["messages"][1]["content"]
+    # the first thinking block carries a stand-in signature: the converter alone would see only that one
+    body["messages"][1]["content"] = [{"type": "thinking", "thinking": "summary", "signature": "ccr:0123"}, *blocks]
+    ctx = make_ctx("gpt-5", anthropic_body=body)
+    sent = orjson.loads(OpenAIResponses().build(anthropic_to_unified(body, "gpt-5"), ctx).body)
+    assert {"type": "reasoning", "id": "rs_1", "encrypted_content": "gAAAA", "summary": []} in sent["input"]

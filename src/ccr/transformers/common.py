@@ -235,3 +235,31 @@ def opt_str(options: Mapping[str, Any], key: str) -> str | None:
     if value is not None and not isinstance(value, str):
         raise ValueError(f"option '{key}' must be a string")
     return value or None
+
+
+def turn_signatures(
+    anthropic_body: Mapping[str, Any] | None, unified_messages: list[dict[str, Any]]
+) -> list[list[str]]:
+    """Every thinking-block signature of each assistant turn, aligned with the unified assistant
+    messages (the converter keeps only the first signature of a turn; endpoints that hide their
+    state in signatures need all of them). Falls back to `reasoning_signature` when the client's
+    turns do not line up one to one with the unified ones."""
+    assistants = [m for m in unified_messages if m.get("role") == "assistant"]
+    turns: list[list[str]] = []
+    messages = anthropic_body.get("messages") if anthropic_body else None
+    for msg in messages if isinstance(messages, list) else ():
+        if isinstance(msg, dict) and msg.get("role") == "assistant":
+            content = msg.get("content")
+            blocks = content if isinstance(content, list) else ()
+            turns.append(
+                [
+                    b["signature"]
+                    for b in blocks
+                    if isinstance(b, dict) and b.get("type") == "thinking" and isinstance(b.get("signature"), str)
+                ]
+            )
+    if len(turns) != len(assistants):
+        turns = [
+            [m["reasoning_signature"]] if isinstance(m.get("reasoning_signature"), str) else [] for m in assistants
+        ]
+    return turns

@@ -20,10 +20,12 @@ from __future__ import annotations
 
 import base64
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
+
+from ccr.transformers.common import turn_signatures
 
 PREFIX = "gemsig1."
 SKIP_VALIDATOR = "skip_thought_signature_validator"
@@ -76,26 +78,10 @@ CALLS = CallSignatureCache()
 
 def replayed(anthropic_body: Mapping[str, Any] | None, unified_messages: list[dict[str, Any]]) -> list[dict[str, str]]:
     """Signatures for each assistant message of the unified request, in order."""
-    assistants = [m for m in unified_messages if m.get("role") == "assistant"]
-    from_client = list(_per_assistant_turn(anthropic_body))
-    aligned = len(from_client) == len(assistants)  # one unified message per Anthropic turn
     out: list[dict[str, str]] = []
-    for i, msg in enumerate(assistants):
-        sigs = dict(from_client[i]) if aligned else {}
-        for key, value in decode(msg.get("reasoning_signature")).items():
-            sigs.setdefault(key, value)
-        out.append(sigs)
+    for signatures in turn_signatures(anthropic_body, unified_messages):
+        slots: dict[str, str] = {}
+        for signature in signatures:
+            slots.update(decode(signature))
+        out.append(slots)
     return out
-
-
-def _per_assistant_turn(body: Mapping[str, Any] | None) -> Iterator[dict[str, str]]:
-    messages = body.get("messages") if body else None
-    for msg in messages if isinstance(messages, list) else ():
-        if not isinstance(msg, dict) or msg.get("role") != "assistant":
-            continue
-        sigs: dict[str, str] = {}
-        content = msg.get("content")
-        for block in content if isinstance(content, list) else ():
-            if isinstance(block, dict) and block.get("type") == "thinking":
-                sigs.update(decode(block.get("signature")))
-        yield sigs

@@ -16,7 +16,7 @@ import orjson
 
 from ccr.errors import UpstreamError
 from ccr.transformers.base import RequestContext
-from ccr.transformers.common import obj, parts_of, text_of
+from ccr.transformers.common import obj, parts_of, text_of, turn_signatures
 from ccr.transformers.limits import known_output_limit
 from ccr.types import UnifiedRequest
 
@@ -45,7 +45,7 @@ def is_reasoning_model(model: str) -> bool:
 
 
 def responses_body(body: UnifiedRequest, ctx: RequestContext, reasoning: Json | None, store: bool) -> Json:
-    instructions, items = _input(body)
+    instructions, items = _input(body, ctx)
     out: Json = {"model": ctx.model, "input": items, "stream": ctx.stream, "store": store}
     if instructions:
         out["instructions"] = instructions
@@ -74,12 +74,12 @@ def responses_body(body: UnifiedRequest, ctx: RequestContext, reasoning: Json | 
     return out
 
 
-def _input(body: UnifiedRequest) -> tuple[str, list[Json]]:
+def _input(body: UnifiedRequest, ctx: RequestContext) -> tuple[str, list[Json]]:
     system: list[str] = []
     items: list[Json] = []
-    for msg in body.get("messages") or ():
-        if not isinstance(msg, dict):
-            continue
+    messages = [m for m in body.get("messages") or () if isinstance(m, dict)]
+    replay = iter(turn_signatures(ctx.anthropic_body, messages))
+    for msg in messages:
         role = msg.get("role")
         if role in ("system", "developer"):
             text = text_of(msg.get("content"))
@@ -90,7 +90,7 @@ def _input(body: UnifiedRequest) -> tuple[str, list[Json]]:
             if content:
                 items.append({"role": "user", "content": content})
         elif role == "assistant":
-            items.extend(_assistant_items(msg))
+            items.extend(_assistant_items(msg, next(replay, [])))
         elif role == "tool":
             output = text_of(msg.get("content"))
             items.append(
@@ -111,11 +111,14 @@ def _user_content(content: object) -> list[Json]:
     return out
 
 
-def _assistant_items(msg: Json) -> list[Json]:
+def _assistant_items(msg: Json, signatures: list[str]) -> list[Json]:
+    reasoning: dict[str, str] = {}  # id → encrypted content, in order, each item once
+    for signature in signatures:
+        for r in decode_reasoning(signature):
+            if isinstance(r.get("id"), str) and isinstance(r.get("encrypted_content"), str):
+                reasoning[r["id"]] = r["encrypted_content"]
     items: list[Json] = [
-        {"type": "reasoning", "id": r["id"], "encrypted_content": r["encrypted_content"], "summary": []}
-        for r in decode_reasoning(msg.get("reasoning_signature"))
-        if isinstance(r.get("id"), str) and isinstance(r.get("encrypted_content"), str)
+        {"type": "reasoning", "id": rid, "encrypted_content": enc, "summary": []} for rid, enc in reasoning.items()
     ]
     text = text_of(msg.get("content"))
     if text:
