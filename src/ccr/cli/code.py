@@ -22,8 +22,9 @@ from ccr.service import clients, daemon
 from ccr.service.paths import ServicePaths
 
 CONTEXT_SETTINGS: dict[str, Any] = {
-    # Everything after `code` belongs to Claude Code, in order, untouched; only a leading `--`
-    # is taken as the separator (`ccr code -- --help` shows Claude's help).
+    # Everything after `code` belongs to Claude Code. The console script hands the raw argv to
+    # `run_code` (entry.py); this only serves `ccr code --help` and in-process callers, where
+    # click drops a `--` that comes before any plain argument.
     "allow_extra_args": True,
     "ignore_unknown_options": True,
     "allow_interspersed_args": False,
@@ -40,7 +41,8 @@ def code(ctx: typer.Context) -> None:
     last `ccr code` exits (a router you started yourself keeps running). Shows the status line
     when StatusLine.enabled is set. Exits with Claude Code's exit code.
 
-    The config comes from `ccr --config FILE code …` or $CCR_CONFIG.
+    The config comes from `ccr --config FILE code …` or $CCR_CONFIG. Only `ccr code --help`
+    alone shows this help; `claude --help` shows Claude Code's.
 
     Examples:
 
@@ -51,11 +53,15 @@ def code(ctx: typer.Context) -> None:
       ccr code -p "fix the failing test" --output-format json
 
       ccr code --resume
-
-      ccr code -- --help                  # Claude Code's own help
     """
-    path = common.config_path(ctx, None)
-    firstrun.prepare(path, common.explicit_config(ctx, None))
+    local = ctx.obj.get("config") if isinstance(ctx.obj, dict) else None
+    raise typer.Exit(run_code(local, list(ctx.args)))
+
+
+def run_code(config: Path | None, args: list[str]) -> int:
+    """`ccr code ARGS`: returns Claude Code's exit code (or exits with ours on a failure)."""
+    path = common.config_path(None, config)
+    firstrun.prepare(path, config is not None)
     cfg = common.load_or_exit(path)
     command = claude_command(cfg, os.environ)
     paths = ServicePaths(path)
@@ -64,7 +70,6 @@ def code(ctx: typer.Context) -> None:
     except daemon.StartError as exc:
         common.show_start_error(exc)
     try:
-        args = list(ctx.args)
         settings = statusline_settings(cfg, paths, args)
         if settings is not None:
             args = ["--settings", str(settings), *args]
@@ -74,7 +79,7 @@ def code(ctx: typer.Context) -> None:
         returncode = run_claude([*command, *args], env, close_stdin=cfg.NON_INTERACTIVE_MODE)
     finally:
         clients.release(paths)
-    raise typer.Exit(returncode)
+    return returncode
 
 
 def claude_command(cfg: Config, environ: dict[str, str] | os._Environ[str]) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import Annotated
 
 import typer
@@ -60,7 +61,7 @@ app.command("restart")(stop.restart)
 app.command("status")(status.status)
 app.command("code", context_settings=code.CONTEXT_SETTINGS)(code.code)
 app.command("activate")(activate.activate)
-app.command("env", help="Same as `ccr activate`.")(activate.activate)
+app.command("env", help="Same as `ccr activate`. " + (inspect.getdoc(activate.activate) or ""))(activate.activate)
 app.add_typer(model.app, name="model")
 app.command("ui")(ui.ui)
 app.add_typer(config_cmd.app, name="config")
