@@ -196,3 +196,16 @@ def test_plugin_endpoint_subclass(tmp_path: Path) -> None:
     """
     t = load_plugin(write(tmp_path, "echo.py", source))
     assert t.build({}, make_ctx()).url == "http://127.0.0.1:1/x"
+
+
+def test_the_plugin_example_in_the_docs_works(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    doc = (Path(__file__).parents[2] / "docs" / "transformers.md").read_text()
+    blocks = doc.split("```python\n")
+    plugin = next(b.split("```")[0] for b in blocks if "class Shout(Transformer)" in b)
+    test = next(b.split("```")[0] for b in blocks if "def test_shout" in b)
+    (tmp_path / "plugins").mkdir()
+    (tmp_path / "plugins" / "shout.py").write_text(plugin)
+    namespace: dict[str, Any] = {}
+    exec(test, namespace)
+    monkeypatch.chdir(tmp_path)  # the example loads "plugins/shout.py" relative to where tests run
+    namespace["test_shout"]()
