@@ -15,9 +15,11 @@ from ccr.config.schema import Config
 from ccr.errors import CcrError
 from ccr.server.asgi import Receive, Scope, Send
 from ccr.server.middleware.auth import AuthMiddleware
-from ccr.server.routes.api import make_api_routes
+from ccr.server.middleware.host import HostGuard
+from ccr.server.routes.api import api_routes
 from ccr.server.routes.basic import error_response, make_routes
 from ccr.server.routes.messages import MessagesEndpoint
+from ccr.server.routes.ui import ui_routes
 from ccr.server.state import AppState
 from ccr.upstream.transport import Transport
 
@@ -33,7 +35,11 @@ class RouterApp:
         self.starlette = Starlette(
             routes=_routes(state), lifespan=self._lifespan, exception_handlers={HTTPException: _http_error}
         )
-        self._app = AuthMiddleware(self._dispatch, lambda: state.runtime.config.APIKEY)
+
+        def apikey() -> str | None:  # read per request: a reload may change it
+            return state.runtime.config.APIKEY
+
+        self._app = HostGuard(AuthMiddleware(self._dispatch, apikey), lambda: state.host, apikey)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self._app(scope, receive, send)
@@ -47,20 +53,20 @@ class RouterApp:
     @contextlib.asynccontextmanager
     async def _lifespan(self, app: Starlette) -> AsyncIterator[None]:
         yield
+        self.state.stats.close()
         await self.state.transport.close()
 
 
 def _routes(state: AppState) -> list[BaseRoute]:
     basic = make_routes(state)
-    api = make_api_routes(state)
     routes: list[BaseRoute] = [
         Route("/", basic["root"], methods=["GET", "HEAD"]),
         Route("/health", basic["health"], methods=["GET", "HEAD"]),
         Route("/api/hello", basic["health"], methods=["GET", "HEAD"]),
         Route("/v1/models", basic["models"], methods=["GET"]),
         Route("/v1/messages/count_tokens", basic["count_tokens"], methods=["POST"]),
-        Route("/api/status", api["status"], methods=["GET"]),
-        Route("/api/reload", api["reload"], methods=["POST"]),
+        *api_routes(state),
+        *ui_routes(),
     ]
     return routes
 

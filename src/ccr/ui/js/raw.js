@@ -1,0 +1,132 @@
+// The whole config as text (JSON5 accepted), checked by the server as you type, with the
+// problem shown at its line; and the backups the router keeps of config.json.
+import { api } from "./api.js";
+import { announce, button, clear, h, put } from "./dom.js";
+import { on, replaceDraft, restoreBackup, store, validateText } from "./store.js";
+
+let editor = null;
+let gutter = null;
+let messages = null;
+let timer = null;
+let lastText = null;
+
+export function render(container) {
+  clear(container);
+  const text = lastText !== null && store.rawProblem ? lastText : JSON.stringify(store.draft, null, 2);
+  gutter = h("div", { class: "gutter", "aria-hidden": "true" });
+  editor = h("textarea", {
+    id: "raw-editor",
+    class: "code",
+    spellcheck: "false",
+    autocomplete: "off",
+    wrap: "off",
+    "aria-describedby": "raw-help raw-messages",
+    oninput: () => {
+      numberLines();
+      clearTimeout(timer);
+      timer = setTimeout(check, 400);
+    },
+    onscroll: () => (gutter.scrollTop = editor.scrollTop),
+  });
+  editor.value = text;
+  messages = h("ul", { class: "raw-messages", id: "raw-messages", "aria-live": "polite" });
+  const meta = store.meta || {};
+  put(container, 
+    h("div", { class: "screen-head" }, h("h1", { text: "Raw JSON", tabindex: "-1" })),
+    h("p", { class: "muted", id: "raw-help", text: `The whole of ${meta.path || "config.json"}, secrets masked. JSON5 is accepted (comments, trailing commas). Changes here show on the other screens once the text is valid.` }),
+    meta.plain_json === false
+      ? h("p", { class: "notice", text: "Your file uses JSON5 features (such as comments). Saving from this page writes plain JSON; the current file is kept as a backup." })
+      : null,
+    h("label", { for: "raw-editor", class: "visually-hidden", text: "Config text" }),
+    h("div", { class: "code-wrap" }, gutter, editor),
+    messages,
+    backupsSection(),
+  );
+  numberLines();
+  showProblems();
+}
+
+function numberLines() {
+  const count = editor.value.split("\n").length;
+  const bad = new Set(store.errors.map((e) => e.line).filter(Boolean));
+  clear(gutter);
+  for (let i = 1; i <= count; i++) gutter.append(h("div", { class: bad.has(i) ? "bad" : "", text: String(i) }));
+  gutter.scrollTop = editor.scrollTop;
+}
+
+async function check() {
+  lastText = editor.value;
+  let result;
+  try {
+    result = await validateText(editor.value);
+  } catch (err) {
+    store.rawProblem = err.message;
+    showProblems();
+    return;
+  }
+  if (!result) return; // a newer check is under way
+  const syntaxError = !result.config;
+  store.rawProblem = syntaxError ? `Raw JSON: ${result.errors[0]?.message || "not valid"}` : null;
+  if (result.config) replaceDraft(result.config);
+  showProblems();
+}
+
+function goToLine(line, column) {
+  const lines = editor.value.split("\n");
+  let offset = 0;
+  for (let i = 0; i < line - 1 && i < lines.length; i++) offset += lines[i].length + 1;
+  offset += Math.max(0, (column || 1) - 1);
+  editor.focus();
+  editor.setSelectionRange(offset, offset);
+  const lineHeight = editor.scrollHeight / Math.max(lines.length, 1);
+  editor.scrollTop = Math.max(0, (line - 3) * lineHeight);
+}
+
+function showProblems() {
+  if (!messages) return;
+  clear(messages);
+  numberLines();
+  if (!store.errors.length) {
+    messages.append(h("li", { class: "ok", text: "✓ Valid." }));
+    return;
+  }
+  for (const e of store.errors) {
+    const where = e.line ? `Line ${e.line}${e.column ? `, column ${e.column}` : ""}` : e.path || "Config";
+    const item = h("li", { class: "bad" }, e.line ? button(where, () => goToLine(e.line, e.column), { class: "link" }) : h("strong", { text: where }), `: ${e.message}`);
+    messages.append(item);
+  }
+}
+
+on((kind) => {
+  if (kind === "errors" && editor && editor.isConnected) showProblems();
+});
+
+function backupsSection() {
+  const list = h("ul", { class: "backups" }, h("li", { class: "muted", text: "Loading…" }));
+  api("GET", "/api/config/backups").then(
+    (data) => {
+      clear(list);
+      if (!data.backups.length) list.append(h("li", { class: "muted", text: "No backups yet: one is made before every save (the last 3 are kept)." }));
+      for (const b of data.backups) {
+        const when = new Date(b.mtime * 1000).toLocaleString();
+        list.append(h("li", {}, h("code", { text: b.name }), ` — ${when}, ${b.size} bytes `, button("Restore", () => restore(b.name), { "aria-label": `Restore backup from ${when}` })));
+      }
+    },
+    (err) => {
+      clear(list);
+      list.append(h("li", { class: "bad", text: err.message }));
+    },
+  );
+  return h("section", { class: "card", "aria-labelledby": "backups-title" }, h("h2", { id: "backups-title", text: "Backups" }), list);
+}
+
+async function restore(name) {
+  if (!window.confirm(`Replace the config with ${name}? The current file is backed up first.`)) return;
+  try {
+    const result = await restoreBackup(name);
+    lastText = null;
+    announce(`Restored ${name}. ${result.changes.length} change(s) applied.`, "ok");
+  } catch (err) {
+    announce(`Not restored: ${err.message}`, "error");
+  }
+}

@@ -1,0 +1,156 @@
+// The config being edited: what the server sent (secrets masked) and the working draft.
+// Nothing is written unless the user presses Save; start-up only reads.
+import { api, ApiError, currentKey, setKey } from "./api.js";
+
+export const store = {
+  original: null,
+  draft: null,
+  version: null,
+  meta: {},
+  transformers: [],
+  broken: {},
+  errors: [],
+  rawProblem: null,
+  lastSave: null,
+};
+
+const listeners = new Set();
+
+export function on(fn) {
+  listeners.add(fn);
+  return () => listeners.delete(fn);
+}
+
+function emit(kind) {
+  for (const fn of [...listeners]) fn(kind);
+}
+
+export function clone(value) {
+  return JSON.parse(JSON.stringify(value ?? {}));
+}
+
+export function isDirty() {
+  return JSON.stringify(store.draft) !== JSON.stringify(store.original);
+}
+
+function adopt(data) {
+  store.original = data.config || {};
+  store.draft = clone(store.original);
+  if (data.version) store.version = data.version;
+}
+
+export async function loadConfig() {
+  const data = await api("GET", "/api/config");
+  store.meta = data;
+  adopt(data);
+  store.errors = [];
+  store.rawProblem = null;
+  emit("loaded");
+}
+
+export async function loadTransformers() {
+  const data = await api("GET", "/api/transformers");
+  store.transformers = data.transformers || [];
+  store.broken = data.broken || {};
+  emit("transformers");
+}
+
+// Edit the draft; the server re-validates shortly after the last keystroke.
+export function change(mutate) {
+  mutate(store.draft);
+  emit("change");
+  scheduleValidate();
+}
+
+// The raw editor's parsed text becomes the draft (it was validated already).
+export function replaceDraft(doc) {
+  store.draft = doc;
+  emit("change");
+}
+
+let timer = null;
+let generation = 0;
+
+function scheduleValidate() {
+  clearTimeout(timer);
+  timer = setTimeout(validateDraft, 450);
+}
+
+export async function validateDraft() {
+  const mine = ++generation;
+  try {
+    const result = await api("POST", "/api/config/validate", { config: store.draft });
+    if (mine === generation) setErrors(result.errors || []);
+  } catch (err) {
+    if (mine === generation) setErrors([{ path: "", message: err.message }]);
+  }
+}
+
+export async function validateText(text) {
+  const mine = ++generation;
+  const result = await api("POST", "/api/config/validate", { text });
+  if (mine !== generation) return null;
+  setErrors(result.errors || []);
+  return result;
+}
+
+export function setErrors(errors) {
+  store.errors = errors;
+  emit("errors");
+}
+
+// The providers array of the draft; `create` adds an empty one when the config has none
+// (only on an edit: merely looking must not change the draft).
+export function providers(draft = store.draft, create = false) {
+  if (Array.isArray(draft.Providers)) return draft.Providers;
+  if (Array.isArray(draft.providers)) return draft.providers;
+  if (!create) return [];
+  draft.Providers = [];
+  return draft.Providers;
+}
+
+export function targets(draft = store.draft) {
+  const out = [];
+  for (const p of providers(draft)) {
+    for (const m of Array.isArray(p.models) ? p.models : []) out.push(`${p.name},${m}`);
+  }
+  return out;
+}
+
+function typedApiKey() {
+  // A newly typed APIKEY (not masked, not a $VAR) becomes this tab's key once saved.
+  const value = store.draft.APIKEY;
+  if (typeof value !== "string" || value === store.original.APIKEY) return null;
+  if (value.includes("…") || value.includes("$")) return null;
+  return value;
+}
+
+export async function save() {
+  clearTimeout(timer);
+  if (store.rawProblem) throw new ApiError(400, { error: { message: store.rawProblem, path: "" } });
+  const newKey = typedApiKey();
+  const apikeyChanged = store.draft.APIKEY !== store.original.APIKEY;
+  const result = await api("PUT", "/api/config", { config: store.draft, base_version: store.version });
+  if (newKey !== null || (apikeyChanged && !store.draft.APIKEY)) setKey(newKey || "");
+  else if (apikeyChanged && currentKey()) setKey("");
+  adopt(result);
+  store.lastSave = result;
+  store.errors = [];
+  emit("loaded");
+  return result;
+}
+
+export function discard() {
+  store.draft = clone(store.original);
+  store.errors = [];
+  store.rawProblem = null;
+  emit("loaded");
+}
+
+export async function restoreBackup(name) {
+  const result = await api("POST", "/api/config/restore", { name });
+  adopt(result);
+  store.lastSave = result;
+  emit("loaded");
+  return result;
+}
