@@ -88,6 +88,8 @@ def test_modules_with_nothing_to_show_are_skipped() -> None:
 def test_custom_text_and_icon() -> None:
     out = line([{"type": "model", "icon": "M", "text": "on {{model}}"}], colors=False)
     assert out == "M on deepseek-chat"
+    assert line([{"type": "model", "icon": ""}], colors=False) == "deepseek-chat"
+    assert line([{"type": "model", "icon": "M"}], icons=False, colors=False) == "deepseek-chat"
 
 
 def test_powerline_segments_and_separators() -> None:

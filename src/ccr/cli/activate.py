@@ -32,9 +32,9 @@ def activate(ctx: typer.Context, config: common.ConfigOption = None, shell: Shel
 
     Examples:
 
-      eval "$(ccr activate)"                        # bash, zsh
+      eval "$(ccr activate)"                 # bash, zsh
 
-      ccr activate --shell fish | source            # fish
+      ccr activate --shell fish | source     # fish
 
       ccr activate --shell powershell | Invoke-Expression
     """

@@ -15,6 +15,8 @@ from ccr.config.schema import Config
 app = typer.Typer(
     help="""Inspect the config.
 
+`check` validates it and shows the effective values; `path` prints which file is used.
+
 Examples:
 
   ccr config check
@@ -50,9 +52,10 @@ def check(
     config: common.ConfigOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Only the effective config, as JSON.")] = False,
 ) -> None:
-    """Validate the config and show the effective one ($VARs filled in, defaults added, secrets masked).
+    """Validate the config and show the effective one (secrets masked).
 
-    Exit code 2 with the key and the problem when it is invalid.
+    $VARs are filled in and defaults added. Exit code 2, with the key and the
+    problem, when it is invalid.
 
     Examples:
 
@@ -92,6 +95,8 @@ def warnings_for(cfg: Config) -> list[str]:
 @app.command("path")
 def path_cmd(ctx: typer.Context, config: common.ConfigOption = None) -> None:
     """Print the config file in use (after --config and $CCR_CONFIG).
+
+    The directory holding it also holds logs/, backups and the pid file.
 
     Examples:
 

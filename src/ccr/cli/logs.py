@@ -44,6 +44,9 @@ def logs(
 ) -> None:
     """Show the newest server log (logs/ccr-*.log beside the config).
 
+    With --follow it keeps printing, and moves on to the new file when the
+    router restarts. --daemon shows what background starts printed.
+
     Examples:
 
       ccr logs

@@ -14,17 +14,18 @@ from ccr.cli import transformers as transformers_cmd
 
 HELP = """claude-code-router for Python: run Claude Code on any model provider.
 
+Config: --config FILE (before or after the command), else $CCR_CONFIG,
+else ~/.claude-code-router/config.json. `ccr COMMAND --help` shows more.
+
 Examples:
 
-  ccr code                       # start the router if needed and run Claude Code through it
+  ccr code                  # start the router if needed, run Claude Code
 
-  ccr start --daemon             # run the router in the background; `ccr status`, `ccr stop`
+  ccr start --daemon        # the router in the background; ccr status/stop
 
   ccr model set think deepseek,deepseek-reasoner
 
-  eval "$(ccr activate)"         # point plain `claude` and SDK tools at the router
-
-Config: --config FILE, else $CCR_CONFIG, else ~/.claude-code-router/config.json.
+  eval "$(ccr activate)"    # plain `claude` and SDK tools use the router
 """
 
 app = typer.Typer(
@@ -73,6 +74,8 @@ app.command("statusline", context_settings=statusline_cmd.CONTEXT_SETTINGS)(stat
 @app.command("version")
 def version() -> None:
     """Print the version.
+
+    The same as `ccr --version` (or `ccr -v`).
 
     Examples:
 

@@ -17,20 +17,20 @@ from ccr.errors import ConfigError
 app = typer.Typer(
     help="""Choose the model of each route, add models and providers.
 
-Without a sub-command it opens an interactive picker (on a terminal) or prints the routes.
-Every change is validated, the previous file is kept as a timestamped backup (the last 3),
-and a running router reloads the config.
+Without a sub-command: an interactive picker on a terminal, else the routes.
+Every change is validated, the previous file is kept as a timestamped
+backup (the last 3), and a running router reloads the config.
 
 Examples:
 
-  ccr model                                          # interactive picker
+  ccr model                 # interactive picker
 
   ccr model set think deepseek,deepseek-reasoner
 
   ccr model add-model ollama llama3.1:8b
 
-  ccr model add-provider --name groq --key '$GROQ_API_KEY' -m llama-3.3-70b-versatile \\
-      -t groq --url https://api.groq.com/openai/v1/chat/completions
+  ccr model add-provider --name groq --key '$GROQ_API_KEY' -t groq \\
+    --url https://api.groq.com/openai/v1/chat/completions -m llama-3.3-70b
 """,
     invoke_without_command=True,
     no_args_is_help=False,
@@ -96,6 +96,8 @@ def show_routes(raw: dict[str, Any]) -> None:
 def list_cmd(ctx: typer.Context) -> None:
     """Show the routes and every configured provider,model.
 
+    These are the values `ccr model set` accepts.
+
     Examples:
 
       ccr model list
@@ -116,6 +118,8 @@ def set_cmd(
     value: Annotated[str, typer.Argument(help="provider,model (or a token count for longContextThreshold).")],
 ) -> None:
     """Set the model of a route.
+
+    The model must be in the provider's "models" list (`ccr model add-model`).
 
     Examples:
 
@@ -140,6 +144,8 @@ def unset_cmd(
 ) -> None:
     """Remove a route, so its requests go to the default model.
 
+    Router.default itself cannot be removed.
+
     Examples:
 
       ccr model unset webSearch
@@ -163,6 +169,8 @@ def add_model_cmd(
     models: Annotated[list[str], typer.Argument(help="Model ids to add.")],
 ) -> None:
     """Add models to a provider's list.
+
+    Models already listed (in any letter case) are skipped.
 
     Examples:
 
@@ -207,12 +215,17 @@ def add_provider_cmd(
 ) -> None:
     """Add a provider.
 
+    --url is the full endpoint URL (…/chat/completions for OpenAI-compatible
+    servers). Give the key as '$ENV_VAR' to keep it out of the file.
+
     Examples:
 
-      ccr model add-provider --name ollama --url http://localhost:11434/v1/chat/completions --discover
+      ccr model add-provider --name ollama --discover \\
+        --url http://localhost:11434/v1/chat/completions
 
-      ccr model add-provider --name deepseek --key '$DEEPSEEK_API_KEY' -t deepseek \\
-          -m deepseek-chat -m deepseek-reasoner --url https://api.deepseek.com/chat/completions
+      ccr model add-provider --name deepseek --key '$DEEPSEEK_API_KEY' \\
+        --url https://api.deepseek.com/chat/completions \\
+        -m deepseek-chat -m deepseek-reasoner -t deepseek
     """
     path = _existing_config(ctx)
     raw = _read(path)
@@ -249,7 +262,9 @@ def discover_cmd(
     ctx: typer.Context,
     target: Annotated[str, typer.Argument(help="A provider name from the config, or a URL.")],
 ) -> None:
-    """List the models a provider's server offers (GET …/v1/models), e.g. a local Ollama.
+    """List the models a provider's server offers (GET …/v1/models).
+
+    Handy for local servers (Ollama, llama.cpp, vLLM): see what they serve.
 
     Examples:
 

@@ -35,9 +35,9 @@ def start(
 
     Examples:
 
-      ccr start                          # foreground, ~/.claude-code-router/config.json
+      ccr start                   # foreground, default config
 
-      ccr start --daemon                 # background; then `ccr status`, `ccr stop`
+      ccr start --daemon          # background; then ccr status, ccr stop
 
       ccr start --port 4000 --config ./team.json
     """

@@ -21,10 +21,10 @@ def statusline(ctx: typer.Context, config: common.ConfigOption = None) -> None:
 
     Examples:
 
-      echo '{"workspace": {"current_dir": "'$PWD'"}}' | ccr statusline
+      echo '{"workspace": {"current_dir": "/tmp"}}' | ccr statusline
 
-      # in ~/.claude/settings.json, to use it without `ccr code`:
-      # "statusLine": {"type": "command", "command": "ccr statusline"}
+      Without `ccr code`, in ~/.claude/settings.json:
+      "statusLine": {"type": "command", "command": "ccr statusline"}
     """
     from ccr.statusline.command import main
 

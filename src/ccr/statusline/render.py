@@ -50,9 +50,8 @@ def segments(
             text = fill(str(module.get("text") or default_text), variables)
         if not text:
             continue
-        icon = (
-            str(module["icon"]) if icons and module.get("icon") else (theme.NERD_ICONS.get(kind, "") if icons else "")
-        )
+        # An explicit "icon" (even "") replaces the default glyph; simple mode shows none.
+        icon = str(module.get("icon", theme.NERD_ICONS.get(kind, ""))) if icons else ""
         color = module.get("color") or (theme.FOREGROUND.get(kind, "white") if style == "default" else "white")
         background = module.get("background") or (theme.BACKGROUND.get(kind, "") if style == "powerline" else "")
         out.append(Segment(icon, text, str(color), str(background)))
