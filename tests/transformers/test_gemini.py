@@ -456,3 +456,31 @@ def test_foreign_signatures_are_ignored() -> None:
     assert sigs.decode("EqQBCkYIBRgCKkB...anthropic") == {}
     assert sigs.decode(sigs.PREFIX + "!!!") == {}
     assert sigs.decode(sigs.encode({"text": "a"})) == {"text": "a"}
+
+
+def test_stream_signature_on_the_last_text_part_does_not_split_the_answer() -> None:
+    out = run(
+        events(
+            {"candidates": [{"content": {"parts": [{"text": "Hello"}]}}]},
+            {
+                "candidates": [
+                    {"content": {"parts": [{"text": " world", "thoughtSignature": "S3"}]}, "finishReason": "STOP"}
+                ]
+            },
+        ),
+        model="gemini-3-pro-preview",
+    )
+    d = deltas(out)
+    assert d[:2] == [{"content": "Hello"}, {"content": " world"}]
+    assert sigs.decode(d[2]["thinking"]["signature"]) == {"text": "S3"}  # after the text, before the finish
+    assert out[-1]["choices"][0]["finish_reason"] == "stop"
+
+
+def test_stream_signature_before_any_text_comes_first() -> None:
+    out = run(
+        events(
+            {"candidates": [{"content": {"parts": [{"text": "Hi", "thoughtSignature": "S4"}]}, "finishReason": "STOP"}]}
+        )
+    )
+    d = deltas(out)
+    assert "thinking" in d[0] and d[1] == {"content": "Hi"}

@@ -158,7 +158,13 @@ def _record(part: Json, slot: str, found: dict[str, str]) -> bool:
 
 
 class GeminiStream:
-    """Per-request decoder of a Gemini SSE stream (kept in `ctx.state`)."""
+    """Per-request decoder of a Gemini SSE stream (kept in `ctx.state`).
+
+    Where a signature goes decides the Anthropic block order: one that comes while reasoning is
+    streaming closes that thinking block; one before anything else opens the message with it;
+    one on a text part after the answer text began waits for the next tool call or the end, so
+    the answer is not cut in two text blocks.
+    """
 
     def __init__(self, ctx: RequestContext) -> None:
         self.ctx = ctx
@@ -168,7 +174,9 @@ class GeminiStream:
         self.signatures: dict[str, str] = {}
         self.reason: str | None = None
         self.usage: Json | None = None
-        self.wrote = False
+        self.last: str | None = None
+        """What was sent last: "reasoning_content", "content", "tool" or None."""
+        self.pending = False
 
     def feed(self, resp: Json) -> list[UnifiedChunk]:
         raise_for_error(resp, self.ctx)
@@ -183,7 +191,7 @@ class GeminiStream:
             out.extend(self._part(part))
         if reason:
             self.reason = reason
-            if not self.wrote and reason in (_FILTERED | _BROKEN):
+            if self.last is None and reason in (_FILTERED | _BROKEN):
                 raise _blocked(reason, self.ctx)
         return out
 
@@ -192,28 +200,34 @@ class GeminiStream:
         if isinstance(part.get("functionCall"), dict):
             call = tool_call(part, self.calls)
             self.calls += 1
-            if _record(part, sigs.call_slot(call["id"]), self.signatures):
+            if _record(part, sigs.call_slot(call["id"]), self.signatures) or self.pending:
                 out.append(self._signature())
             out.append(self._chunk({"tool_calls": [call]}))
-        elif isinstance(part.get("text"), str) and part["text"]:
-            kind = "reasoning_content" if part.get("thought") is True else "content"
-            text_first = kind == "reasoning_content"  # a thought's signature closes its own block
-            new_sig = _record(part, sigs.TEXT_SLOT, self.signatures)
-            if new_sig and not text_first:
-                out.append(self._signature())
-            out.append(self._chunk({kind: part["text"]}))
-            if new_sig and text_first:
-                out.append(self._signature())
-        elif _record(part, sigs.TEXT_SLOT, self.signatures):
+            self.last = "tool"
+            return out
+        kind = "reasoning_content" if part.get("thought") is True else "content"
+        signed = _record(part, sigs.TEXT_SLOT, self.signatures)
+        early = signed and kind == "content" and self.last in (None, "reasoning_content")
+        if early:
             out.append(self._signature())
-        self.wrote = self.wrote or bool(out)
+        text = part.get("text")
+        if isinstance(text, str) and text:
+            out.append(self._chunk({kind: text}))
+            self.last = kind
+        if signed and not early:
+            if self.last in (None, "reasoning_content"):
+                out.append(self._signature())
+            else:
+                self.pending = True  # the answer text began: sent at the next tool call or the end
         return out
 
     def _signature(self) -> UnifiedChunk:
+        self.pending = False
         return self._chunk({"thinking": {"signature": sigs.encode(self.signatures)}})
 
     def _chunk(self, delta: Json) -> UnifiedChunk:
         return make_chunk(self.id, self.model, delta)
 
     def end(self) -> list[UnifiedChunk]:
-        return [make_chunk(self.id, self.model, {}, finish_reason(self.reason, self.calls > 0), self.usage)]
+        out = [self._signature()] if self.pending else []
+        return [*out, make_chunk(self.id, self.model, {}, finish_reason(self.reason, self.calls > 0), self.usage)]
