@@ -36,9 +36,7 @@ def merged(pieces: list[Piece]) -> list[Piece]:
 WHOLE = [
     pytest.param('{"name": "get_weather", "arguments": {"city": "Paris"}}', [W], id="bare-json"),
     pytest.param('{"name": "get_weather", "parameters": {"city": "Paris"}}', [W], id="parameters-key"),
-    pytest.param(
-        '{"name": "get_weather", "arguments": "{\\"city\\": \\"Paris\\"}"}', [W], id="args-as-string"
-    ),
+    pytest.param('{"name": "get_weather", "arguments": "{\\"city\\": \\"Paris\\"}"}', [W], id="args-as-string"),
     pytest.param(
         '{"type": "function", "function": {"name": "get_weather", "arguments": {"city": "Paris"}}}',
         [W],
@@ -50,15 +48,10 @@ WHOLE = [
     pytest.param(
         '<tool_call>{"name": "get_weather", "arguments": {"city": "Paris"}}', [W], id="hermes-unclosed-at-end"
     ),
+    pytest.param('```json\n{"name": "get_weather", "arguments": {"city": "Paris"}}\n```', [W], id="fenced-json"),
+    pytest.param('```\n{"name": "get_weather", "arguments": {"city": "Paris"}}\n```', [W], id="fenced-no-lang"),
     pytest.param(
-        '```json\n{"name": "get_weather", "arguments": {"city": "Paris"}}\n```', [W], id="fenced-json"
-    ),
-    pytest.param(
-        '```\n{"name": "get_weather", "arguments": {"city": "Paris"}}\n```', [W], id="fenced-no-lang"
-    ),
-    pytest.param(
-        "Let me check.\n\n<tool_call>\n"
-        '{"name": "get_weather", "arguments": {"city": "Paris"}}\n</tool_call>\n',
+        'Let me check.\n\n<tool_call>\n{"name": "get_weather", "arguments": {"city": "Paris"}}\n</tool_call>\n',
         [TextPiece("Let me check."), W],
         id="text-then-call-whitespace-dropped",
     ),
@@ -84,9 +77,7 @@ WHOLE = [
         id="braces-and-quotes-inside-strings",
     ),
     # Stays text:
-    pytest.param(
-        "I will use get_weather for this.", [TextPiece("I will use get_weather for this.")], id="mention"
-    ),
+    pytest.param("I will use get_weather for this.", [TextPiece("I will use get_weather for this.")], id="mention"),
     pytest.param(
         '{"name": "send_mail", "arguments": {}}',
         [TextPiece('{"name": "send_mail", "arguments": {}}')],
@@ -179,9 +170,7 @@ def test_long_call_is_scanned_incrementally() -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        pytest.param(
-            '{"name": "get_weather", "arguments": {}}', CallPiece("get_weather", "{}"), id="empty-args"
-        ),
+        pytest.param('{"name": "get_weather", "arguments": {}}', CallPiece("get_weather", "{}"), id="empty-args"),
         pytest.param('{"name": "get_weather", "arguments": []}', None, id="args-not-object"),
         pytest.param('{"name": "get_weather", "arguments": "not json"}', None, id="args-string-not-json"),
         pytest.param('[{"name": "get_weather", "arguments": {}}]', None, id="array"),

@@ -86,9 +86,7 @@ RESPONSES = [
         "tool_calls",
         id="text-then-json-call",
     ),
-    pytest.param(
-        "Use get_weather for that.", "Use get_weather for that.", [], "stop", id="mention-stays-text"
-    ),
+    pytest.param("Use get_weather for that.", "Use get_weather for that.", [], "stop", id="mention-stays-text"),
     pytest.param(
         '{"name": "rm_rf", "arguments": {}}',
         '{"name": "rm_rf", "arguments": {}}',
@@ -105,10 +103,7 @@ def test_response(content: str, text: str | None, calls: list[tuple[str, Any]], 
     body = t.response(openai_completion(content), ctx)
     message = body["choices"][0]["message"]
     assert message["content"] == text
-    got = [
-        (c["function"]["name"], orjson.loads(c["function"]["arguments"]))
-        for c in message.get("tool_calls", [])
-    ]
+    got = [(c["function"]["name"], orjson.loads(c["function"]["arguments"])) for c in message.get("tool_calls", [])]
     assert got == calls
     assert body["choices"][0]["finish_reason"] == finish
     assert all(c["id"].startswith("call_") for c in message.get("tool_calls", []))
@@ -142,9 +137,7 @@ STREAMS = [
         [("get_weather", {"city": "Paris"})],
         id="text-then-fenced",
     ),
-    pytest.param(
-        CALL + "\n" + CALL, 9, "", [("get_weather", {"city": "Paris"})] * 2, id="two-calls-indexed-apart"
-    ),
+    pytest.param(CALL + "\n" + CALL, 9, "", [("get_weather", {"city": "Paris"})] * 2, id="two-calls-indexed-apart"),
     pytest.param("The weather tool is get_weather.", 4, "The weather tool is get_weather.", [], id="mention"),
 ]
 
