@@ -19,7 +19,7 @@ from ccr.routing.router import Router
 from ccr.server.stats import Stats
 from ccr.transformers.pipeline import Pipelines
 from ccr.transformers.registry import Registry
-from ccr.upstream.aiohttp_transport import AiohttpTransport
+from ccr.upstream.factory import make_transport
 from ccr.upstream.keys import KeyPool
 from ccr.upstream.resilience import CircuitBreaker
 from ccr.upstream.transport import Transport
@@ -58,7 +58,7 @@ def make_registry(config: Config) -> Registry:
 @dataclass
 class AppState:
     runtime: Runtime
-    transport: Transport = field(default_factory=AiohttpTransport)
+    transport: Transport = field(default_factory=make_transport)
     stats: Stats = field(default_factory=Stats)
     started: float = field(default_factory=time.time)
     keys: KeyPool = field(default_factory=KeyPool)
@@ -70,7 +70,7 @@ class AppState:
     @classmethod
     def create(cls, config: Config, transport: Transport | None = None) -> AppState:
         runtime = Runtime.build(config)
-        state = cls(runtime=runtime, transport=transport or AiohttpTransport(proxy=config.PROXY_URL))
+        state = cls(runtime=runtime, transport=transport or make_transport(config.PROXY_URL))
         state.configure_breaker(config)
         for key in config.unknown_keys():
             log.warning("config key %s is not known to this version; it is kept but ignored", key)
@@ -89,7 +89,7 @@ class AppState:
         self.runtime = new
         self.configure_breaker(config)
         if old_proxy != config.PROXY_URL:
-            self.transport = AiohttpTransport(proxy=config.PROXY_URL)
+            self.transport = make_transport(config.PROXY_URL)
         log.info("config reloaded from %s", target)
         return config
 

@@ -1,0 +1,384 @@
+"""One HTTP/1.1 client connection (an asyncio protocol fed to httptools) and the response it carries.
+
+The connection parses with httptools' C parser straight from `data_received`; the response holds
+the body pieces until its reader takes them. A reader takes everything buffered at once, so a
+burst of stream events costs one wake-up, not one per event.
+
+Ownership: while a response is in flight its connection belongs to it. When the message is
+complete the connection goes back to its pool at once (the body bytes stay with the response).
+Anything else — a timeout, a cancelled read, `close()` before the end — aborts the connection:
+a half-read connection is never reused.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import zlib
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Protocol, cast
+
+import httptools
+
+from ccr.upstream.transport import TransportError
+
+if TYPE_CHECKING:
+    from ccr.upstream.transport import Timeouts
+
+HIGH_WATER = 1 << 20
+"""Body bytes buffered before the socket stops being read (the reader is slower than the provider)."""
+
+
+class Owner(Protocol):
+    """The pool a connection reports to."""
+
+    def release(self, conn: Connection) -> None: ...
+
+    def forget(self, conn: Connection) -> None: ...
+
+
+class Connection(asyncio.Protocol):
+    def __init__(self, owner: Owner, keepalive_s: float) -> None:
+        self.owner = owner
+        self.transport: asyncio.Transport | None = None
+        self.response: Http1Response | None = None
+        self.closed = False
+        self.paused = False
+        self.keepalive_s = keepalive_s
+        """How long this connection may sit idle before we stop trusting it."""
+        self.idle_since = 0.0
+        self.state = "new"
+        """new → active ⇄ idle → gone; the pool's bookkeeping (see `Pool`)."""
+        self._parser = httptools.HttpResponseParser(self)
+        self._complete = False
+        self._keep_alive = False
+        self._headers: dict[str, str] = {}
+
+    # -- asyncio.Protocol ---------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # uvloop's transports implement asyncio.Transport without subclassing it.
+        self.transport = cast(asyncio.Transport, transport)
+
+    def data_received(self, data: bytes) -> None:
+        resp = self.response
+        if resp is None:  # bytes on an idle connection: nothing we asked for, do not trust it
+            self.abort()
+            return
+        try:
+            self._parser.feed_data(data)
+        except (httptools.HttpParserError, httptools.HttpParserUpgrade) as exc:
+            resp.fail(f"malformed HTTP from the provider ({exc})")  # ignored if it had completed
+            self.response = None
+            self.abort()
+            return
+        if self._complete:
+            self._complete = False
+            self._resume()
+            if self._keep_alive and not self.closed and self.keepalive_s > 0:
+                self.owner.release(self)
+            else:
+                self.abort()
+
+    def eof_received(self) -> bool | None:
+        resp = self.response
+        if resp is not None:
+            if resp.until_close and resp.status:
+                resp.finish()  # a body without length ends when the connection does
+            else:
+                resp.fail("the provider closed the connection" + (" mid-body" if resp.status else ""))
+            self.response = None
+        self._gone()
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        resp = self.response
+        if resp is not None:
+            reason = f"{type(exc).__name__}: {exc}" if exc else "the provider closed the connection"
+            resp.fail(reason)
+            self.response = None
+        self._gone()
+
+    def pause_writing(self) -> None:  # the request body waits in the transport's buffer
+        pass
+
+    def resume_writing(self) -> None:
+        pass
+
+    # -- httptools callbacks ------------------------------------------------------------
+
+    def on_message_begin(self) -> None:
+        if self.response is None or self._complete:
+            raise _Unexpected("data after the end of the response")
+        self._headers = {}
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        resp = self.response
+        if resp is None:
+            raise _Unexpected("header outside a response")
+        key = name.decode("latin-1").lower()
+        text = value.decode("latin-1")
+        headers = self._headers
+        headers[key] = f"{headers[key]}, {text}" if key in headers else text
+
+    def on_headers_complete(self) -> None:
+        resp = self.response
+        if resp is None:
+            raise _Unexpected("headers outside a response")
+        status = self._parser.get_status_code()
+        if 100 <= status < 200:  # interim answer (103 Early Hints…): the real one follows
+            return
+        resp.status = status
+        resp.headers = self._headers
+        self._keep_alive = self._parser.should_keep_alive()  # llhttp forgets it once the message ends
+        resp.headers_done()
+        ka = resp.headers.get("keep-alive")
+        if ka:
+            self.keepalive_s = min(self.keepalive_s, _keepalive_timeout(ka))
+
+    def on_body(self, body: bytes) -> None:
+        resp = self.response
+        if resp is None:
+            raise _Unexpected("body outside a response")
+        if resp.feed(body) and not self.paused and self.transport is not None:
+            self.paused = True
+            self.transport.pause_reading()
+
+    def on_message_complete(self) -> None:
+        resp = self.response
+        if resp is None:
+            raise _Unexpected("message end outside a response")
+        if not resp.status:  # the end of an interim 1xx message
+            return
+        resp.finish()
+        self.response = None
+        self._complete = True
+
+    # -- ours ---------------------------------------------------------------------------
+
+    def begin(self, timeouts: Timeouts, deadline: float | None, loop: asyncio.AbstractEventLoop) -> Http1Response:
+        resp = Http1Response(self, timeouts, deadline, loop)
+        self.response = resp
+        return resp
+
+    def alive(self) -> bool:
+        t = self.transport
+        return not self.closed and t is not None and not t.is_closing()
+
+    def usable(self, now: float) -> bool:
+        """Alive and not idle for longer than we trust it."""
+        return self.alive() and now - self.idle_since < self.keepalive_s
+
+    def abort(self) -> None:
+        """Close without reuse (RST): the only safe end for a connection in an unknown state."""
+        if not self.closed:
+            self.closed = True
+            if self.transport is not None:
+                self.transport.abort()
+        self.owner.forget(self)
+
+    def resume_for(self, resp: Http1Response) -> None:
+        if self.response is resp:
+            self._resume()
+
+    def _resume(self) -> None:
+        if self.paused and self.transport is not None and not self.closed:
+            self.paused = False
+            self.transport.resume_reading()
+
+    def _gone(self) -> None:
+        self.closed = True
+        self.owner.forget(self)
+
+
+class _Unexpected(Exception):
+    """Raised inside a parser callback to stop parsing bytes we did not ask for."""
+
+
+def _keepalive_timeout(value: str) -> float:
+    """Seconds we may keep an idle connection, from `Keep-Alive: timeout=N` (one second of margin)."""
+    for part in value.split(","):
+        name, _, num = part.strip().partition("=")
+        if name.strip().lower() == "timeout":
+            try:
+                return max(0.0, float(num) - 1.0)
+            except ValueError:
+                return 0.0
+    return float("inf")
+
+
+class Http1Response:
+    """The `UpstreamResponse` of the http1 transport."""
+
+    __slots__ = (
+        "_conn", "_deadline", "_decoder", "_done", "_encoding", "_error", "_loop", "_parts", "_size",
+        "_timeouts", "_waiter", "headers", "status", "until_close",
+    )  # fmt: skip
+
+    def __init__(
+        self, conn: Connection, timeouts: Timeouts, deadline: float | None, loop: asyncio.AbstractEventLoop
+    ) -> None:
+        self.status = 0
+        self.headers: Mapping[str, str] = {}
+        self.until_close = False
+        self._conn: Connection | None = conn
+        self._timeouts = timeouts
+        self._deadline = deadline
+        self._loop = loop
+        self._parts: list[bytes] = []
+        self._size = 0
+        self._done = False
+        self._error: str | None = None
+        self._waiter: asyncio.Future[bool] | None = None
+        self._decoder: _Decoder | None = None
+        self._encoding = ""
+
+    # -- fed by the connection ------------------------------------------------------------
+
+    def headers_done(self) -> None:
+        h = self.headers
+        self.until_close = "content-length" not in h and "chunked" not in h.get("transfer-encoding", "")
+        encoding = h.get("content-encoding", "").strip().lower()
+        self._encoding = "" if encoding == "identity" else encoding
+        self._wake()
+
+    def feed(self, data: bytes) -> bool:
+        """Buffer a body piece; True when the buffer is full and the socket should pause."""
+        self._parts.append(data)
+        self._size += len(data)
+        self._wake()
+        return self._size > HIGH_WATER
+
+    def finish(self) -> None:
+        self._done = True
+        self._conn = None
+        self._wake()
+
+    def fail(self, reason: str) -> None:
+        if not self._done:
+            self._error = reason
+            self._conn = None
+            self._wake()
+
+    def _wake(self) -> None:
+        w = self._waiter
+        if w is not None and not w.done():
+            w.set_result(True)
+
+    # -- used by the caller -------------------------------------------------------------
+
+    async def wait_headers(self) -> None:
+        while not self.status:
+            if self._error is not None:
+                raise TransportError(self._error)
+            if not await self._wait(self._timeouts.first_byte):
+                self.close()
+                raise TransportError("no response from the provider in time", timeout=True)
+
+    async def read(self, limit: int | None = None) -> bytes:
+        parts: list[bytes] = []
+        size = 0
+        while limit is None or size < limit:
+            chunk = await self._next("timed out reading the response", "connection failed while reading")
+            if not chunk:
+                break
+            parts.append(chunk)
+            size += len(chunk)
+        data = b"".join(parts)
+        return data if limit is None else data[:limit]
+
+    async def read_chunk(self) -> bytes:
+        return await self._next("stream stalled", "connection lost mid-stream")
+
+    def close(self) -> None:
+        conn = self._conn
+        if conn is not None:  # the message is not complete: the connection cannot be reused
+            self._conn = None
+            conn.response = None
+            conn.abort()
+        if not self._done and self._error is None:
+            self._error = "the response was closed"
+
+    async def _next(self, timeout_text: str, error_text: str) -> bytes:
+        if self._encoding and self._decoder is None:
+            self._decoder = _Decoder(self._encoding, error_text)
+        while True:
+            if self._parts:
+                parts = self._parts
+                data = parts[0] if len(parts) == 1 else b"".join(parts)
+                parts.clear()
+                self._size = 0
+                if self._conn is not None and self._conn.paused:
+                    self._conn.resume_for(self)
+                if self._decoder is None:
+                    return data
+                data = self._decoder.feed(data, error_text)
+                if data:
+                    return data
+                continue
+            if self._done:
+                return self._decoder.flush(error_text) if self._decoder is not None else b""
+            if self._error is not None:
+                raise TransportError(f"{error_text}: {self._error}")
+            if not await self._wait(self._timeouts.idle):
+                self.close()
+                raise TransportError(timeout_text, timeout=True)
+
+    async def _wait(self, limit_s: float) -> bool:
+        """Wait for the connection to report; False on timeout. Cancellation aborts the connection."""
+        loop = self._loop
+        if self._deadline is not None:
+            limit_s = min(limit_s, self._deadline - loop.time())
+            if limit_s <= 0:
+                return False
+        waiter: asyncio.Future[bool] = loop.create_future()
+        self._waiter = waiter
+        timer = loop.call_later(limit_s, _expire, waiter)
+        try:
+            return await waiter
+        except asyncio.CancelledError:
+            self.close()
+            raise
+        finally:
+            self._waiter = None
+            timer.cancel()
+
+
+def _expire(waiter: asyncio.Future[bool]) -> None:
+    if not waiter.done():
+        waiter.set_result(False)
+
+
+class _Decoder:
+    """gzip / deflate bodies, decoded as they arrive (we advertise only these two)."""
+
+    __slots__ = ("_encoding", "_obj", "_started")
+
+    def __init__(self, encoding: str, error_text: str) -> None:
+        if encoding in ("gzip", "x-gzip"):
+            wbits = 16 + zlib.MAX_WBITS
+        elif encoding == "deflate":
+            wbits = zlib.MAX_WBITS
+        else:
+            raise TransportError(
+                f"{error_text}: the provider answered with Content-Encoding {encoding!r}, which ccr cannot decode"
+            )
+        self._encoding = encoding
+        self._obj = zlib.decompressobj(wbits)
+        self._started = False
+
+    def feed(self, data: bytes, error_text: str) -> bytes:
+        if not self._started:
+            self._started = True
+            # Some servers send raw deflate (no zlib header) under `deflate`.
+            if self._encoding == "deflate" and data and (data[0] & 0x0F) != 8:
+                self._obj = zlib.decompressobj(-zlib.MAX_WBITS)
+        try:
+            return self._obj.decompress(data)
+        except zlib.error as exc:
+            raise TransportError(f"{error_text}: bad {self._encoding} data from the provider ({exc})") from None
+
+    def flush(self, error_text: str) -> bytes:
+        try:
+            return self._obj.flush()
+        except zlib.error as exc:
+            raise TransportError(f"{error_text}: bad {self._encoding} data from the provider ({exc})") from None
