@@ -16,9 +16,10 @@ from collections.abc import Mapping
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import tiktoken
+if TYPE_CHECKING:
+    import tiktoken
 
 RANKS_SHA256 = "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7"
 CL100K_PAT_STR = (
@@ -54,6 +55,8 @@ def load_encoding(path: Traversable | Path) -> tiktoken.Encoding:
             f"tokenizer file {path} is damaged: sha256 {digest}, expected {RANKS_SHA256}; "
             "reinstall ccr (pip install --force-reinstall ccr)"
         )
+    import tiktoken  # here, not at module level: a server that never counts does not pay its memory
+
     fields = data.split()  # "<base64 token> <rank>" lines; the sha256 vouches for the format
     ranks = dict(zip(map(binascii.a2b_base64, fields[0::2]), map(int, fields[1::2]), strict=True))
     return tiktoken.Encoding(

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import orjson
 
 from ccr.errors import UpstreamError
@@ -121,6 +120,8 @@ def _valid(creds: dict[str, Any]) -> bool:
 
 
 async def _post_form(url: str, form: dict[str, str], label: str) -> dict[str, Any]:
+    import aiohttp  # only for OAuth refreshes: keep it out of the server's import
+
     timeout = aiohttp.ClientTimeout(total=30)
     try:
         async with (

@@ -20,7 +20,6 @@ import uuid
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-import aiohttp
 import orjson
 
 from ccr.errors import PluginError, UpstreamError
@@ -79,6 +78,8 @@ class GeminiCli(GeminiWire):
         body = {"metadata": {"ideType": "IDE_UNSPECIFIED", "platform": "PLATFORM_UNSPECIFIED", "pluginType": "GEMINI"}}
         headers = {"authorization": f"Bearer {token}", "content-type": "application/json"}
         url = f"{base}/v1internal:loadCodeAssist"
+        import aiohttp  # only for this rare call: keep it out of the server's import
+
         timeout = aiohttp.ClientTimeout(total=30)
         try:
             async with (
