@@ -7,6 +7,7 @@ import os
 import shlex
 import stat
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,13 +27,24 @@ TRICKY_ARGS = [
 ]
 
 
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
+    """One sandbox with a router the user started (so `ccr code` leaves it running between cases)."""
+    box = Sandbox(tmp_path_factory.mktemp("shared")).setup()
+    box.write_config()
+    try:
+        assert box.ccr("start", "--daemon").returncode == 0
+        yield box
+    finally:
+        box.ccr("stop")
+        box.cleanup()
+
+
 @pytest.mark.parametrize("args", TRICKY_ARGS)
-def test_arguments_pass_through_unchanged(sandbox: Sandbox, args: list[str]) -> None:
-    sandbox.write_config()
-    result = sandbox.ccr("code", *args)
+def test_arguments_pass_through_unchanged(shared: Sandbox, args: list[str]) -> None:
+    result = shared.ccr("code", *args)
     assert result.returncode == 0, result.stderr
-    (call,) = sandbox.calls()
-    assert call["argv"] == args
+    assert shared.calls()[-1]["argv"] == args
 
 
 def test_code_help_alone_is_ours(sandbox: Sandbox) -> None:
@@ -73,9 +85,8 @@ def test_placeholder_token_without_apikey(sandbox: Sandbox) -> None:
 
 
 @pytest.mark.parametrize("code", [0, 1, 3, 42])
-def test_claude_exit_code_is_returned(sandbox: Sandbox, code: int) -> None:
-    sandbox.write_config()
-    assert sandbox.ccr("code", f"exit:{code}").returncode == code
+def test_claude_exit_code_is_returned(shared: Sandbox, code: int) -> None:
+    assert shared.ccr("code", f"exit:{code}").returncode == code
 
 
 def test_stdin_is_passed_or_closed_in_non_interactive_mode(sandbox: Sandbox) -> None:
