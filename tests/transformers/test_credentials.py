@@ -15,9 +15,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from ccr.errors import PluginError, UpstreamError
-from ccr.transformers.cli_oauth import OAuthClient, OAuthFile
+from ccr.upstream.cli_oauth import OAuthClient, OAuthFile
 from ccr.transformers.gemini_cli import GeminiCli
-from ccr.transformers.google_token import GoogleToken
+from ccr.upstream.google_token import GoogleToken
 from ccr.transformers.qwen_cli import QwenCli
 from ccr.transformers.rovo_cli import RovoCli
 from ccr.transformers.testing import make_ctx

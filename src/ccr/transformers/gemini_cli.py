@@ -24,7 +24,7 @@ import orjson
 
 from ccr.errors import PluginError, UpstreamError
 from ccr.transformers.base import RequestContext, UpstreamRequest
-from ccr.transformers.cli_oauth import OAuthClient, OAuthFile, shared_file
+from ccr.upstream.cli_oauth import OAuthClient, OAuthFile, shared_file
 from ccr.transformers.common import opt_str
 from ccr.transformers.gemini import GeminiWire, method
 from ccr.transformers.registry import builtin

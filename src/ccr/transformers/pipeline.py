@@ -13,6 +13,7 @@ from ccr.config.schema import Config, Provider
 from ccr.errors import ConfigError, PluginError
 from ccr.protocol.to_unified import anthropic_to_unified
 from ccr.transformers.base import Endpoint, RequestContext, Transformer, UpstreamRequest, overrides
+from ccr.transformers.limits import cap_to_known_limit
 from ccr.transformers.openai import OpenAI
 from ccr.transformers.registry import Registry
 
@@ -54,6 +55,9 @@ class Pipeline:
             unified = anthropic_to_unified(body, self.model)
             for t in self._request:
                 unified = t.request(unified, ctx)
+            # Claude Code asks for up to 128k output tokens: above a model's documented limit the
+            # request is capped rather than failed (the `limits`/`maxtoken` transformers override).
+            cap_to_known_limit(unified, self.model)
             return self.endpoint.build(unified, ctx)
         except (ConfigError, PluginError):
             raise

@@ -16,7 +16,7 @@ import orjson
 
 from ccr.errors import PluginError
 from ccr.transformers.base import RequestContext, UpstreamRequest
-from ccr.transformers.cli_oauth import OAuthClient, OAuthFile, shared_file
+from ccr.upstream.cli_oauth import OAuthClient, OAuthFile, shared_file
 from ccr.transformers.common import opt_str
 from ccr.transformers.openai import OpenAI, chat_completions_url
 from ccr.transformers.registry import builtin

@@ -29,7 +29,7 @@ from ccr.errors import PluginError
 from ccr.transformers.anthropic import BetaFilter, str_list
 from ccr.transformers.base import Endpoint, RequestContext, UpstreamRequest
 from ccr.transformers.gemini import GeminiWire, method
-from ccr.transformers.google_token import GoogleToken, shared_token
+from ccr.upstream.google_token import GoogleToken, shared_token
 from ccr.transformers.registry import builtin
 from ccr.types import AnthropicRequest, UnifiedRequest
 
