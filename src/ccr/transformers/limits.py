@@ -11,6 +11,7 @@ images become a short text note, tool history becomes text, reasoning fields are
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -48,6 +49,7 @@ OUTPUT_LIMITS: tuple[tuple[str, int], ...] = (
 )
 
 
+@functools.lru_cache(maxsize=512)  # called on every request: remember each model's answer
 def known_output_limit(model: str) -> int | None:
     """The documented output cap of `model` (provider prefixes like `openai/` ignored)."""
     name = model.lower().rsplit("/", 1)[-1]
