@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from tests.cli.helpers import Sandbox, pid_alive, wait_until
 
 
@@ -79,16 +81,23 @@ def release_fifo_reader_if_any(gate: Path) -> None:
         pass  # no reader left
 
 
-def test_user_start_adopts_a_service_started_by_code(sandbox: Sandbox) -> None:
+@pytest.mark.parametrize(
+    ("command", "owner"),
+    [
+        pytest.param(["start", "--daemon"], "user", id="ccr-start"),
+        pytest.param(["ui", "--no-open"], "ui", id="ccr-ui"),
+    ],
+)
+def test_user_command_adopts_a_service_started_by_code(sandbox: Sandbox, command: list[str], owner: str) -> None:
     sandbox.write_config()
     gate = fifo(sandbox, "gate")
     session = sandbox.popen("code", f"wait:{gate}", log="session")
     try:
         wait_until(lambda: len(sandbox.calls()) == 1, what="fake claude running")
         assert sandbox.state()["owner"] == "code"
-        adopted = sandbox.ccr("start", "--daemon")
-        assert adopted.returncode == 0 and "keeps running until `ccr stop`" in adopted.stderr
-        assert sandbox.state()["owner"] == "user"
+        adopted = sandbox.ccr(*command)
+        assert adopted.returncode == 0, adopted.stderr
+        assert sandbox.state()["owner"] == owner
         release(gate)
         assert session.wait(60) == 0
         assert sandbox.healthy(), "the user asked for it: ccr code must not stop it"

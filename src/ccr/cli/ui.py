@@ -43,6 +43,9 @@ def ui(
                     state = daemon.start_daemon(paths, owner="ui")
             except daemon.StartError as exc:
                 common.show_start_error(exc)
+        elif state.owner == "code":
+            # The page must not die when that `ccr code` session ends.
+            state = pidfile.adopt(paths, state, "ui")
     url = f"{state.url}/ui/"
     opened = not no_open and can_open_browser() and webbrowser.open(url)
     common.info(f"Web UI: {url}" + ("" if opened else "  (open it in your browser)"))
