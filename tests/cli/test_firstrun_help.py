@@ -131,3 +131,11 @@ def test_version() -> None:
 
     assert runner.invoke(app, ["version"]).stdout.strip().endswith(__version__)
     assert runner.invoke(app, ["-v"]).stdout.strip().endswith(__version__)
+
+
+@pytest.mark.parametrize("command", [["start", "--daemon"], ["code", "-p", "x"]], ids=["start", "code"])
+def test_os_errors_are_one_line(sandbox: Sandbox, command: list[str]) -> None:
+    sandbox.config_dir.write_text("a file where the config directory should be")
+    result = sandbox.ccr(*command)
+    assert result.returncode == 1
+    assert result.stderr.strip() == f"ccr: File exists ({sandbox.config_dir})"

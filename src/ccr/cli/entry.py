@@ -38,11 +38,17 @@ def run() -> None:
 
         sys.exit(main(argv[1:]))
     config, index = split_globals(argv)
-    if argv[index : index + 1] == ["code"] and argv[index + 1 :] != ["--help"]:
-        sys.exit(_run_code(config, argv[index + 1 :]))
-    from ccr.cli.main import run as run_app
+    try:
+        if argv[index : index + 1] == ["code"] and argv[index + 1 :] != ["--help"]:
+            sys.exit(_run_code(config, argv[index + 1 :]))
+        from ccr.cli.main import run as run_app
 
-    run_app()
+        run_app()
+    except OSError as exc:
+        # The machine said no (permissions, full disk, …): say what, not where in our code.
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"ccr: {exc.strerror or exc}{where}", file=sys.stderr)
+        sys.exit(1)
 
 
 def _run_code(config: str | None, args: list[str]) -> int:
