@@ -53,7 +53,14 @@ local-model-deps:
 
 # Playwright for the web UI tests (Chromium comes from Debian's package).
 browser-deps:
-	@true
+	@if ! { [ -x $(BIN)/python ] && $(BIN)/python -c "import playwright.sync_api" 2>/dev/null; }; then \
+		[ -x $(BIN)/pip ] || $(MAKE) --no-print-directory install; \
+		echo "browser-deps: installing the Python package playwright into $(VENV) (no browser download)"; \
+		$(BIN)/pip install -q -c requirements.lock playwright || { \
+			echo "browser-deps: cannot install playwright from the package registry; tests/ui need it" >&2; exit 1; }; \
+	fi; \
+	command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || \
+		echo "browser-deps: no Chromium found: the browser tests (tests/ui) will be skipped; install it with: sudo apt-get install chromium"
 
 bench: $(STAMP)
 	@echo "see docs/performance.md"

@@ -300,3 +300,15 @@ def test_reload_route_keeps_cli_contract(router: str, tmp_path: Path) -> None:
     (tmp_path / "config.json").write_text(json.dumps(doc))
     assert call(router + "/api/reload", "POST", {}, WRITE) == (200, {"ok": True})
     assert call(router + "/api/status", headers=AUTH)[1]["router"]["think"] == "beta,b"
+
+
+def test_plugin_that_fails_to_load_is_a_warning_at_its_field(router: str, tmp_path: Path) -> None:
+    doc = get_config(router)["config"]
+    doc["transformers"] = [{"path": "plugins/missing.py"}]
+    status, checked = call(router + "/api/config/validate", "POST", {"config": doc}, WRITE)
+    assert status == 200 and checked["ok"] is True
+    (warning,) = checked["warnings"]
+    assert warning["path"] == "transformers[0].path" and "file not found" in warning["message"]
+    status, result = save(router, doc)
+    assert status == 200 and result["warnings"] == checked["warnings"]
+    assert file_doc(tmp_path)["transformers"] == [{"path": "plugins/missing.py"}]

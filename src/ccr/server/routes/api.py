@@ -18,6 +18,7 @@ from ccr.errors import CcrError, ConfigError, RequestError
 from ccr.server.routes.api_common import api_error, error_from, json_response, read_json_object
 from ccr.server.routes.api_config import ConfigService, Conflict, Invalid
 from ccr.server.routes.api_probe import ProviderProbe
+from ccr.server.routes.api_statusline import statusline_preview
 from ccr.server.routes.api_usage import EventStream, UsageRoutes
 from ccr.server.routes.basic import error_response
 from ccr.server.state import AppState
@@ -110,6 +111,9 @@ def api_routes(state: AppState) -> list[BaseRoute]:
     async def test_provider(request: Request) -> dict[str, Any]:
         return await probe.run(await read_json_object(request))
 
+    async def preview(request: Request) -> dict[str, Any]:
+        return statusline_preview(await read_json_object(request))
+
     def route(path: str, fn: Callable[[Request], Awaitable[Any]], *methods: str) -> Route:
         return Route(path, _guarded(fn), methods=list(methods))
 
@@ -123,6 +127,7 @@ def api_routes(state: AppState) -> list[BaseRoute]:
         route("/api/config/restore", restore, "POST"),
         route("/api/transformers", transformers, "GET"),
         route("/api/providers/test", test_provider, "POST"),
+        route("/api/statusline/preview", preview, "POST"),
         route("/api/requests", usage.requests, "GET"),
         route("/api/usage", usage.usage, "GET"),
         Route("/api/events", EventStream(state), methods=["GET"]),

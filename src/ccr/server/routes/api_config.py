@@ -10,8 +10,10 @@ of the file than the one on disk is refused (409) instead of silently overwritin
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -102,13 +104,47 @@ def invalid_from(err: CcrError, text: str | None) -> Invalid:
     return Invalid(err.message, path, *(pos or (None, None)))
 
 
-def build_checked(raw: dict[str, Any], path: Path, text: str | None) -> tuple[Config, Runtime]:
+_BUILD_LOGGERS = ("ccr.plugins", "ccr.server")
+
+
+@contextlib.contextmanager
+def quiet_build() -> Iterator[None]:
+    """A trial build (validation while the user types) must not repeat plugin warnings in the log
+    at every keystroke; the UI shows them at the field instead."""
+    loggers = [logging.getLogger(n) for n in _BUILD_LOGGERS]
+    before = [lg.disabled for lg in loggers]
+    for lg in loggers:
+        lg.disabled = True
+    try:
+        yield
+    finally:
+        for lg, was in zip(loggers, before, strict=True):
+            lg.disabled = was
+
+
+def build_checked(raw: dict[str, Any], path: Path, text: str | None, quiet: bool = False) -> tuple[Config, Runtime]:
     """Validate and build everything a request would need; raises Invalid."""
     try:
         cfg = config_from_raw(raw, path)
-        return cfg, Runtime.build(cfg)
+        if not quiet:
+            return cfg, Runtime.build(cfg)
+        with quiet_build():
+            return cfg, Runtime.build(cfg)
     except CcrError as err:
         raise invalid_from(err, text) from None
+
+
+def plugin_warnings(cfg: Config, runtime: Runtime) -> list[dict[str, Any]]:
+    """Plugins that failed to load: the router still starts (as at start-up), but the UI shows why
+    at the `transformers[i].path` field."""
+    base = cfg.path.parent if cfg.path else Path.cwd()
+    sources = [str(base / Path(t.path).expanduser()) for t in cfg.transformers]
+    out: list[dict[str, Any]] = []
+    for message in dict.fromkeys(runtime.registry.broken.values()):
+        index = next((i for i, src in enumerate(sources) if message.startswith(src + ":")), None)
+        path = f"transformers[{index}].path" if index is not None else "transformers"
+        out.append({"path": path, "message": message})
+    return out
 
 
 def refresh_log_secrets(cfg: Config) -> None:
@@ -166,10 +202,11 @@ class ConfigService:
         if text is not None:
             out["config"] = raw  # what the client sent, parsed: no stored secret is added back
         try:
-            cfg, _ = build_checked(self.restore(raw, text), self.path, text)
+            cfg, runtime = build_checked(self.restore(raw, text), self.path, text, quiet=True)
         except Invalid as bad:
             return {**out, "ok": False, "errors": [bad.to_dict()]}
         out["unknown_keys"] = cfg.unknown_keys()
+        out["warnings"] = plugin_warnings(cfg, runtime)
         return out
 
     def restore(self, raw: dict[str, Any], text: str | None) -> dict[str, Any]:
@@ -193,7 +230,7 @@ class ConfigService:
             if restore:
                 raw = self.restore(raw, text)
             old_cfg = self.state.runtime.config
-            new_cfg, _ = build_checked(raw, path, text)
+            new_cfg, runtime = build_checked(raw, path, text)
             await asyncio.to_thread(save_config, path, raw)
             self.state.reload(path)
             refresh_log_secrets(self.state.runtime.config)
@@ -207,6 +244,7 @@ class ConfigService:
                 "restart_needed": restart_needed(old_cfg, new_cfg),
                 "next_launch": next_launch(old_cfg, new_cfg),
                 "unknown_keys": new_cfg.unknown_keys(),
+                "warnings": plugin_warnings(new_cfg, runtime),
                 "config": mask_secrets(raw).doc,
             }
 

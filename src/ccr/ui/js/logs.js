@@ -42,7 +42,10 @@ export function render(container) {
     if (!body || !body.isConnected) return;
     if (kind === "state") showState();
     else if (kind === "reset") fill();
-    else if (kind === "request" && !paused && matches(rec)) body.prepend(row(rec));
+    else if (kind === "request" && !paused && matches(rec)) {
+      body.querySelector("td.empty")?.parentElement.remove();
+      body.prepend(row(rec));
+    }
   });
 }
 

@@ -33,8 +33,11 @@ function current() {
   return SCREENS.find(([key]) => key === id) || SCREENS[0];
 }
 
+let rendered = null;
+
 function show(focus = true) {
   const [id, , screen] = current();
+  rendered = id;
   for (const link of document.querySelectorAll("nav a")) {
     if (link.dataset.screen === id) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");
@@ -61,41 +64,54 @@ function showErrors() {
     if (slot.dataset.server) {
       slot.hidden = true;
       slot.textContent = "";
+      slot.classList.remove("warn");
       delete slot.dataset.server;
     }
   }
   const unplaced = [];
-  for (const err of store.errors) {
+  const problems = [...store.errors.map((e) => ({ ...e, warn: false })), ...(store.warnings || []).map((w) => ({ ...w, warn: true }))];
+  for (const err of problems) {
     const targets = err.path ? main().querySelectorAll(`[data-path="${CSS.escape(err.path)}"]`) : [];
-    if (!targets.length) {
-      unplaced.push(err);
-      continue;
-    }
-    for (const el of targets) {
-      el.setAttribute("aria-invalid", "true");
-      const slot = el.closest(".field, fieldset")?.querySelector(":scope > .field-error");
-      if (slot) {
-        slot.textContent = err.message.startsWith(`${err.path}: `) ? err.message.slice(err.path.length + 2) : err.message;
-        slot.hidden = false;
-        slot.dataset.server = "1";
-      }
-    }
+    if (!targets.length) unplaced.push(err);
+    for (const el of targets) place(el, err);
   }
   renderProblems(unplaced);
+}
+
+function place(el, err) {
+  if (!err.warn) el.setAttribute("aria-invalid", "true");
+  const slot = el.closest(".field, fieldset")?.querySelector(":scope > .field-error");
+  if (!slot) return;
+  const text = err.message.startsWith(`${err.path}: `) ? err.message.slice(err.path.length + 2) : err.message;
+  slot.textContent = err.warn ? `Warning: ${text}` : text;
+  slot.classList.toggle("warn", err.warn);
+  slot.hidden = false;
+  slot.dataset.server = "1";
+}
+
+function goToProblem(path) {
+  const screen = screenFor(path);
+  const focus = () => {
+    showErrors();
+    main().querySelector(`[data-path="${CSS.escape(path)}"]`)?.focus();
+  };
+  if (current()[0] !== screen) {
+    location.hash = `#/${screen}`;
+    show(false); // now, not on the hashchange event: the field must exist to be focused
+  }
+  providers.revealPath(path);
+  focus();
 }
 
 function renderProblems(unplaced) {
   const box = document.getElementById("problems");
   clear(box);
+  if (current()[0] === "raw") unplaced = unplaced.filter((e) => e.warn); // raw lists errors at their lines
   box.hidden = !unplaced.length;
+  box.classList.toggle("warn", unplaced.every((e) => e.warn));
   for (const err of unplaced) {
-    const screen = screenFor(err.path);
-    const go = button(`Show ${err.path || "in Raw JSON"}`, () => {
-      if (current()[0] === screen && providers.revealPath(err.path)) showErrors();
-      else location.hash = `#/${screen}`;
-      setTimeout(() => document.querySelector(`[data-path="${CSS.escape(err.path)}"]`)?.focus(), 0);
-    }, { class: "link" });
-    box.append(h("p", {}, h("strong", { text: "Problem: " }), err.message, " ", current()[0] === "raw" ? null : go));
+    const go = button(`Show ${err.path || "in Raw JSON"}`, () => goToProblem(err.path), { class: "link" });
+    box.append(h("p", {}, h("strong", { text: err.warn ? "Warning: " : "Problem: " }), err.message, " ", go));
   }
 }
 
@@ -115,8 +131,10 @@ function report(result) {
   if (result.restart_needed.length) notes.push(`Restart needed for ${result.restart_needed.join(", ")}: run \`ccr restart\`.`);
   if (result.next_launch.length) notes.push(`${result.next_launch.join(", ")}: used the next time you run \`ccr code\`.`);
   if (!result.restart_needed.length) notes.push("Routes, providers and transformers are live now.");
+  const warnings = (result.warnings || []).map((w) => h("li", { class: "bad", text: `Warning: ${w.message}` }));
   box.append(
     h("p", {}, h("strong", { text: "Saved." }), ` ${notes.join(" ")}`),
+    warnings.length ? h("ul", {}, warnings) : null,
     result.changes.length ? h("ul", {}, result.changes.map((c) => h("li", { text: c }))) : h("p", { text: "No changes." }),
     button("Dismiss", () => clear(box) && (box.className = "feedback"), { class: "link" }),
   );
@@ -135,11 +153,10 @@ async function doSave() {
     const conflict = err.status === 409;
     box.append(h("p", {}, h("strong", { text: conflict ? "Not saved — the file changed: " : "Not saved: " }), err.message));
     if (conflict) box.append(button("Reload from the file (drops your edits)", async () => { await loadConfig(); clear(box); }));
-    if (err.status === 400 && err.path !== undefined) {
+    if (err.status === 400) {
       store.errors = [{ path: err.path, message: err.message, line: err.line, column: err.column }];
-      showErrors();
-      const target = main().querySelector(`[data-path="${CSS.escape(err.path)}"]`);
-      target?.focus();
+      if (err.path) goToProblem(err.path);
+      else showErrors();
     }
     announce(`Not saved: ${err.message}`, "error");
   } finally {
@@ -200,7 +217,9 @@ async function start() {
     if (kind === "errors") showErrors();
     if (kind === "loaded" || kind === "change") updateSaveBar();
   });
-  window.addEventListener("hashchange", () => show());
+  window.addEventListener("hashchange", () => {
+    if (current()[0] !== rendered) show();
+  });
   await Promise.all([loadTransformers(), showStatus()]);
   await loadConfig();
   startFeed();

@@ -237,7 +237,8 @@ function openTemplates() {
     if (template?.keyVar) notes.push(`enter the key or $${template.keyVar}`);
     if (template?.note) notes.push(template.note);
     if (dropped.length) notes.push(`left out transformers this router does not have: ${dropped.join(", ")}`);
-    announce(`Added ${provider.name || "a blank provider"}${notes.length ? ` — ${notes.join("; ")}` : ""}.`);
+    const text = `Added ${provider.name || "a blank provider"}${notes.length ? ` — ${notes.join("; ")}` : ""}`;
+    announce(/[.!?]$/.test(text) ? text : `${text}.`);
   };
   const grid = h("div", { class: "template-grid" }, TEMPLATES.map((t) => button(t.label, () => pick(t), { class: "template", dataset: { template: t.id } })));
   dialog.append(

@@ -91,8 +91,9 @@ function showProblems() {
     return;
   }
   for (const e of store.errors) {
-    const where = e.line ? `Line ${e.line}${e.column ? `, column ${e.column}` : ""}` : e.path || "Config";
-    const item = h("li", { class: "bad" }, e.line ? button(where, () => goToLine(e.line, e.column), { class: "link" }) : h("strong", { text: where }), `: ${e.message}`);
+    const where = e.line ? `Line ${e.line}${e.column ? `, column ${e.column}` : ""}${e.path ? ` (${e.path})` : ""}` : e.path || "Config";
+    const text = e.message.replace(/^line \d+, column \d+: /, "").replace(`${e.path}: `, "");
+    const item = h("li", { class: "bad" }, e.line ? button(where, () => goToLine(e.line, e.column), { class: "link" }) : h("strong", { text: where }), `: ${text}`);
     messages.append(item);
   }
 }

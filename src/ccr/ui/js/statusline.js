@@ -1,11 +1,13 @@
 // Status line editor (`StatusLine` in config.json) with a live preview.
+import { api } from "./api.js";
 import { button, checkbox, clear, field, h, nextId, put, select, textInput } from "./dom.js";
 import { change, store } from "./store.js";
-import { DEFAULT_MODULES, ICONS, MODULE_TYPES, SAMPLE, TEXTS, cssColor, plainText, segments } from "./statusline_render.js";
+import { DEFAULT_MODULES, ICONS, MODULE_TYPES, SAMPLE, TEXTS, cssColor } from "./statusline_render.js";
 
 let root = null;
 const sample = { ...SAMPLE };
-// Browsers rarely have a Nerd Font, whose private-use glyphs would show as empty boxes.
+// The preview is what a terminal with a Nerd Font shows; browsers rarely have that font, so its
+// icon glyphs (empty boxes here) are left out unless asked for, and the arrows are drawn.
 let showIcons = false;
 
 function config() {
@@ -66,19 +68,45 @@ export function render(container) {
   drawPreview(preview);
 }
 
+let previewTimer = null;
+let previewGeneration = 0;
+
+// Ask the server (the `ccr statusline` renderer) shortly after the last edit.
 function drawPreview(box) {
+  clearTimeout(previewTimer);
+  previewTimer = setTimeout(() => fetchPreview(box), 120);
+}
+
+async function fetchPreview(box) {
+  const mine = ++previewGeneration;
+  let result;
+  try {
+    result = await api("POST", "/api/statusline/preview", { StatusLine: config(), variables: sample, icons: true });
+  } catch (err) {
+    if (mine === previewGeneration) clear(box).append(h("span", { class: "bad", text: `Preview unavailable: ${err.message}` }));
+    return;
+  }
+  if (mine !== previewGeneration || !box.isConnected) return;
+  paint(box, result);
+}
+
+function paint(box, result) {
   clear(box);
-  const st = style();
-  const segs = segments(modules() || DEFAULT_MODULES.map((type) => ({ type })), sample, st).map((seg) => (showIcons ? seg : { ...seg, icon: "" }));
-  box.setAttribute("aria-label", `Preview: ${plainText(segs) || "(empty)"}`);
+  const segs = result.segments;
+  const powerline = result.style === "powerline";
+  box.className = `terminal ${result.style}`;
+  box.setAttribute("aria-label", `Preview: ${result.plain || "(empty)"}`);
   if (!segs.length) box.append(h("span", { class: "muted", text: "(nothing to show)" }));
   segs.forEach((seg, i) => {
-    const span = h("span", { class: "seg", text: st === "powerline" ? ` ${seg.icon ? `${seg.icon} ` : ""}${seg.text} ` : `${seg.icon ? `${seg.icon} ` : ""}${seg.text}` });
-    if (seg.fg) span.style.color = seg.fg;
-    if (seg.bg) span.style.backgroundColor = seg.bg;
+    const body = `${seg.icon && showIcons ? `${seg.icon} ` : ""}${seg.text}`;
+    const span = h("span", { class: "seg", text: powerline ? ` ${body} ` : body });
+    const fg = cssColor(seg.color);
+    const bg = cssColor(seg.background);
+    if (fg) span.style.color = fg;
+    if (bg) span.style.backgroundColor = bg;
     box.append(span);
-    if (st === "powerline") box.append(separator(seg.bg, segs[i + 1]?.bg));
-    else if (i < segs.length - 1) box.append(" ");
+    if (powerline) box.append(separator(bg, cssColor(segs[i + 1]?.background)));
+    else if (i < segs.length - 1) box.append(h("span", { class: "seg", text: " " })); // a bare space would vanish in flex
   });
 }
 
@@ -94,7 +122,7 @@ function sampleForm(redraw) {
   const fields = [["model", "Model"], ["inputTokens", "Input tokens"], ["outputTokens", "Output tokens"], ["gitBranch", "Branch"]];
   return h("details", { class: "sample" },
     h("summary", { text: "Sample values" }),
-    checkbox("Show icons (needs a Nerd Font in this browser)", showIcons, (v) => {
+    checkbox("Show the Nerd Font icons (needs the font in this browser)", showIcons, (v) => {
       showIcons = v;
       redraw();
     }),

@@ -10,6 +10,7 @@ export const store = {
   transformers: [],
   broken: {},
   errors: [],
+  warnings: [],
   rawProblem: null,
   lastSave: null,
 };
@@ -80,7 +81,7 @@ export async function validateDraft() {
   const mine = ++generation;
   try {
     const result = await api("POST", "/api/config/validate", { config: store.draft });
-    if (mine === generation) setErrors(result.errors || []);
+    if (mine === generation) setErrors(result.errors || [], result.warnings);
   } catch (err) {
     if (mine === generation) setErrors([{ path: "", message: err.message }]);
   }
@@ -90,12 +91,14 @@ export async function validateText(text) {
   const mine = ++generation;
   const result = await api("POST", "/api/config/validate", { text });
   if (mine !== generation) return null;
-  setErrors(result.errors || []);
+  setErrors(result.errors || [], result.warnings);
   return result;
 }
 
-export function setErrors(errors) {
+// Errors block saving; warnings (a plugin that fails to load) are shown but do not.
+export function setErrors(errors, warnings = undefined) {
   store.errors = errors;
+  if (warnings !== undefined) store.warnings = warnings || [];
   emit("errors");
 }
 
@@ -136,6 +139,7 @@ export async function save() {
   adopt(result);
   store.lastSave = result;
   store.errors = [];
+  store.warnings = result.warnings || [];
   emit("loaded");
   return result;
 }

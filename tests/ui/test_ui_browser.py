@@ -1,0 +1,179 @@
+"""The web UI in a real headless Chromium: configure a provider and a route, watch requests, see
+validation at the field; screenshots of every screen go to test-artifacts/ui/."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("playwright.sync_api", reason="the Python package playwright is missing: run `make browser-deps`")
+
+from playwright.sync_api import Page, Request, expect
+
+from ccr.testing import MockUpstream
+from tests.server.api_kit import APIKEY, UPSTREAM_KEY, message
+from tests.ui.conftest import screenshot
+
+pytestmark = pytest.mark.browser
+SCREENS = ["providers", "router", "transformers", "settings", "statusline", "raw", "requests", "usage"]
+
+
+def open_ui(page: Page, url: str, screen: str = "providers") -> None:
+    page.goto(f"{url}/ui/#/{screen}")
+    page.fill("#login-key", APIKEY)
+    page.click("dialog.login button[type=submit]")
+    page.wait_for_selector("#main h1")
+    page.wait_for_function("document.getElementById('dirty').textContent !== ''")
+
+
+def go(page: Page, screen: str) -> None:
+    page.click(f'nav a[data-screen="{screen}"]')
+    page.wait_for_selector(f'nav a[data-screen="{screen}"][aria-current="page"]')
+
+
+def test_add_provider_from_template_set_route_save_and_use(
+    page: Page, router: str, tmp_path: Path, upstream: MockUpstream, second_upstream: MockUpstream
+) -> None:
+    open_ui(page, router)
+    page.click("#add-provider")
+    page.wait_for_selector("dialog.templates[open]")
+    screenshot(page, "providers-templates")
+    page.click('button[data-template="ollama"]')
+    page.fill("#provider-url-1", second_upstream.chat_url)
+    page.fill("#provider-models-1", "qwen-mock\nqwen-other")
+    go(page, "router")
+    page.select_option("#route-default", "ollama,qwen-mock")
+    expect(page.locator("#dirty")).to_have_text("Unsaved changes")
+    page.click("#save")
+    feedback = page.locator("#feedback")
+    expect(feedback).to_contain_text("Saved.", timeout=15_000)
+    expect(feedback).to_contain_text("provider ollama added")
+    expect(feedback).to_contain_text("Routes, providers and transformers are live now")
+    screenshot(page, "router-saved")
+
+    status, answer = message(router)
+    assert status == 200, answer
+    assert answer["content"][0]["text"] == "hello from the new provider"
+    assert len(second_upstream.requests) == 1 and not upstream.requests
+    assert second_upstream.requests[0].json["model"] == "qwen-mock"
+
+    on_disk = json.loads((tmp_path / "config.json").read_text())
+    assert on_disk["Router"]["default"] == "ollama,qwen-mock"
+    assert on_disk["Providers"][0]["api_key"] == UPSTREAM_KEY  # the masked key kept its value
+    assert on_disk["Providers"][1] == {
+        "name": "ollama",
+        "api_base_url": second_upstream.chat_url,
+        "api_key": "ollama",
+        "models": ["qwen-mock", "qwen-other"],
+    }
+
+
+def test_request_appears_in_live_log(page: Page, router: str) -> None:
+    open_ui(page, router, "requests")
+    expect(page.locator(".live")).to_have_text("● Live", timeout=15_000)
+    expect(page.locator("#log-rows")).to_contain_text("No requests yet")
+    assert message(router)[0] == 200
+    row = page.locator("#log-rows tr").first
+    expect(row).to_contain_text("alpha,a-model", timeout=15_000)
+    expect(row).to_contain_text("10 / 5")
+    expect(row).to_contain_text("200")
+    screenshot(page, "requests-live")
+
+
+def test_validation_error_shown_at_the_field(page: Page, router: str, tmp_path: Path) -> None:
+    before = (tmp_path / "config.json").read_bytes()
+    open_ui(page, router)
+    page.click("text=Edit")
+    page.fill("#provider-url-0", "not a url")
+    url_field = page.locator('[data-field-for="Providers[0].api_base_url"] .field-error')
+    expect(url_field).to_have_text("not a URL (expected http://… or https://…)", timeout=15_000)
+    expect(page.locator("#provider-url-0")).to_have_attribute("aria-invalid", "true")
+    page.click("#save")
+    expect(page.locator("#feedback")).to_contain_text("Not saved")
+    screenshot(page, "providers-invalid-url")
+    assert (tmp_path / "config.json").read_bytes() == before
+    page.fill("#provider-url-0", "https://fixed.example/v1/chat/completions")
+    expect(url_field).to_be_hidden(timeout=15_000)
+
+
+def test_raw_editor_shows_the_problem_at_its_line(page: Page, router: str) -> None:
+    open_ui(page, router, "raw")
+    page.fill("#raw-editor", '{\n  "PORT": 3456,\n  "Router": {"default": "nobody,x"}\n}')
+    messages = page.locator("#raw-messages")
+    expect(messages).to_contain_text("Line 3", timeout=15_000)
+    expect(messages).to_contain_text("provider 'nobody' is not in Providers")
+    expect(page.locator(".gutter div.bad")).to_have_text("3")
+    page.fill("#raw-editor", '{\n  "PORT": 3456,,\n}')
+    expect(messages).to_contain_text("Line 2, column", timeout=15_000)
+    screenshot(page, "raw-error")
+
+
+def test_start_up_only_reads_and_never_shows_a_key(page: Page, router: str, tmp_path: Path) -> None:
+    before = (tmp_path / "config.json").read_bytes()
+    sent: list[Request] = []
+    page.on("request", lambda r: sent.append(r))
+    for model in ("a-model", "a-small", "a-model"):
+        message(router, model=f"alpha,{model}")
+    open_ui(page, router)
+    for screen in SCREENS:
+        go(page, screen)
+        if screen == "usage":
+            page.wait_for_selector("svg.chart path.line")
+        html = page.content()
+        assert UPSTREAM_KEY not in html and APIKEY not in html, screen
+        screenshot(page, f"screen-{screen}")
+    computing = ("/api/statusline/preview", "/api/config/validate")  # POST, but they change nothing
+    writes = [(r.method, r.url) for r in sent if r.method not in ("GET", "HEAD") and not r.url.endswith(computing)]
+    assert writes == []
+    assert (tmp_path / "config.json").read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("scheme", "width"),
+    [pytest.param("dark", 1280, id="dark"), pytest.param("light", 390, id="narrow")],
+)
+def test_dark_and_narrow_layouts(page: Page, router: str, scheme: str, width: int) -> None:
+    page.emulate_media(color_scheme=scheme)
+    page.set_viewport_size({"width": width, "height": 844})
+    open_ui(page, router)
+    page.click("text=Edit")
+    screenshot(page, f"providers-{scheme}-{width}")
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"the page scrolls sideways by {overflow}px at {width}px"
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert (background == "rgb(21, 23, 27)") is (scheme == "dark")
+
+
+def test_keyboard_only(page: Page, router: str) -> None:
+    open_ui(page, router)
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip"
+    for _ in range(12):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.textContent") == "Router":
+            break
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.tagName + ':' + document.activeElement.textContent") == "H1:Router"
+    page.focus("#route-background")
+    page.keyboard.press("ArrowDown")
+    expect(page.locator("#dirty")).to_have_text("Unsaved changes")
+    go(page, "providers")
+    page.focus("#add-provider")
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.dataset.template") == "openrouter"
+    page.keyboard.press("Escape")
+    expect(page.locator("dialog.templates")).to_have_count(0)
+
+
+def test_status_line_preview_follows_edits(page: Page, router: str) -> None:
+    open_ui(page, router, "statusline")
+    preview = page.locator("#statusline-preview")
+    expect(preview).to_contain_text("deepseek-chat")
+    page.get_by_label("Text").nth(2).fill("M: {{model}}!")
+    expect(preview).to_contain_text("M: deepseek-chat!")
+    page.select_option("#sl-style", "default")
+    expect(preview).to_have_class("terminal default")
+    expect(preview).to_contain_text("deepseek-chat")  # the default style's own modules
+    screenshot(page, "statusline-edited")
