@@ -179,6 +179,8 @@ class Config(BaseModel):
     """Longest silence allowed between two streamed chunks (default: API_TIMEOUT_MS)."""
     SHUTDOWN_GRACE_MS: int = Field(default=10_000, ge=0)
     MAX_BODY_BYTES: int = Field(default=50 * 1024 * 1024, gt=0)
+    USAGE_HISTORY_DAYS: int = Field(default=0, ge=0, le=3660)
+    """Days of per-day usage totals kept in `usage.json` next to the config (0: none)."""
 
     # Not part of the file: where it was read from and what it said before interpolation.
     path: Path | None = Field(default=None, exclude=True)

@@ -32,9 +32,8 @@ Days = dict[str, dict[str, ModelUsage]]
 
 
 def history_days(cfg: Config) -> int:
-    """`USAGE_HISTORY_DAYS` (0 = off); a bad value counts as off rather than failing requests."""
-    value = getattr(cfg, "USAGE_HISTORY_DAYS", 0)
-    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
+    """`USAGE_HISTORY_DAYS` (0 = off)."""
+    return cfg.USAGE_HISTORY_DAYS
 
 
 def history_path(cfg: Config) -> Path | None:
