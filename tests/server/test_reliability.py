@@ -182,6 +182,7 @@ def test_provider_down_is_502_naming_it(tmp_path: Path) -> None:
         client.messages.create(model="m", max_tokens=5, messages=USER)
     assert info.value.status_code == 502
     assert "gone,x" in str(info.value) and "cannot connect" in str(info.value)
+    assert "Nothing is listening at 127.0.0.1" in str(info.value) and "ccr model" in str(info.value)
 
 
 def test_proxy_down(upstream: MockUpstream, tmp_path: Path) -> None:

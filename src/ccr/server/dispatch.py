@@ -89,11 +89,7 @@ async def _with_retries(
         except _Failed as failed:
             if not failed.retryable or attempt == settings.attempts:
                 raise failed.error from None
-            delay = (
-                failed.wait
-                if failed.wait is not None
-                else backoff_delay(attempt, settings.base_delay_ms / 1000)
-            )
+            delay = failed.wait if failed.wait is not None else backoff_delay(attempt, settings.base_delay_ms / 1000)
             if waited + delay > budget:
                 raise failed.error from None
             log.info("retrying %s in %.2fs: %s", target.target, delay, failed.error.message)
@@ -117,7 +113,9 @@ async def _attempt(
         try:
             await pipeline.endpoint.prepare(ctx)
         except TransportError as exc:
-            raise _Failed(transport_error(provider.name, target.model, exc), True, None) from None
+            raise _Failed(
+                transport_error(provider.name, target.model, exc, provider.api_base_url), True, None
+            ) from None
     request = pipeline.build(body, ctx)
     timeouts = Timeouts.from_ms(
         cfg.API_TIMEOUT_MS,
@@ -130,7 +128,7 @@ async def _attempt(
         resp = await state.transport.send(request, timeouts)
     except TransportError as exc:
         state.breaker.failure(provider.name)
-        raise _Failed(transport_error(provider.name, target.model, exc), True, None) from None
+        raise _Failed(transport_error(provider.name, target.model, exc, provider.api_base_url), True, None) from None
     if resp.status < 400:
         ex.pipeline, ex.ctx, ex.upstream = pipeline, ctx, resp
         ex.upstream_started = started

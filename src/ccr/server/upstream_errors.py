@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import urlsplit
 
 import orjson
 
@@ -72,9 +73,30 @@ def _explain_special(status: int, err: dict[str, Any], provider: str, model: str
     return found
 
 
-def transport_error(provider: str, model: str, exc: TransportError) -> CcrError:
+# What usually listens on a local port, and how to start it.
+_LOCAL_SERVERS = {
+    11434: "Ollama: run `ollama serve` (and `ollama pull <model>`)",
+    8080: "llama.cpp: run `llama-server -m <model.gguf> --port 8080`",
+    1234: "LM Studio: start its local server",
+    8000: "vLLM: run `vllm serve <model>`",
+}
+
+
+def transport_error(provider: str, model: str, exc: TransportError, url: str | None = None) -> CcrError:
     if exc.timeout:
-        return UpstreamTimeout(
-            f"{provider},{model}: {exc} (API_TIMEOUT_MS bounds the wait; raise it for slow models)"
-        )
-    return UpstreamError(f"{provider},{model}: {exc}", status=502)
+        return UpstreamTimeout(f"{provider},{model}: {exc} (API_TIMEOUT_MS bounds the wait; raise it for slow models)")
+    return UpstreamError(f"{provider},{model}: {exc}{_local_hint(url, str(exc))}", status=502)
+
+
+def _local_hint(url: str | None, message: str) -> str:
+    """For a local server that is not running, say how to start it or what to change."""
+    if not url or "cannot connect" not in message:
+        return ""
+    parts = urlsplit(url)
+    if parts.hostname not in ("localhost", "127.0.0.1", "::1", "0.0.0.0"):
+        return ""
+    how = _LOCAL_SERVERS.get(parts.port or 80, "start the server it points to")
+    return (
+        f". Nothing is listening at {parts.hostname}:{parts.port}. {how}; "
+        f"or point this route at another provider (Router in the config, or `ccr model`)"
+    )
