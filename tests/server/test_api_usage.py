@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import http.client
 import json
 from collections.abc import Iterator
@@ -153,3 +154,31 @@ def test_transformers_list_has_options(router: str) -> None:
     assert by_name["openai"]["endpoint"] is True and by_name["openai"]["description"]
     with_options = [t for t in data["transformers"] if t["options"]]
     assert all(isinstance(v, str) for t in with_options for v in t["options"].values())
+
+
+async def test_event_streams_end_when_shutdown_starts(tmp_path: Path) -> None:
+    from ccr.config.load import config_from_raw
+    from ccr.server.routes.api_usage import EventStream
+    from ccr.server.state import AppState
+
+    state = AppState.create(config_from_raw({}, tmp_path / "config.json"))
+    sent: list[dict[str, object]] = []
+    hello = asyncio.Event()
+    never = asyncio.Event()
+
+    async def receive() -> dict[str, object]:
+        await never.wait()  # the browser tab stays open
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+        hello.set()
+
+    stream = asyncio.ensure_future(EventStream(state)({"type": "http"}, receive, send))
+    await hello.wait()
+    assert len(state.stats.stream_enders) == 1
+    state.stats.end_streams()
+    await asyncio.wait_for(stream, 5)
+    assert sent[-1] == {"type": "http.response.body", "body": b"", "more_body": False}
+    assert state.stats.stream_enders == [] and state.stats.listeners == []
+    await state.transport.close()

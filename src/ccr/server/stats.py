@@ -115,6 +115,8 @@ class Stats:
     timeline: deque[MinuteBucket] = field(init=False)
     closers: list[Callable[[], None]] = field(default_factory=list)
     """Run once at shutdown (e.g. the daily history's last flush)."""
+    stream_enders: list[Callable[[], None]] = field(default_factory=list)
+    """One per open live event stream; `end_streams` ends them (thread- and signal-safe)."""
 
     def __post_init__(self) -> None:
         self.recent = deque(maxlen=self.capacity)
@@ -175,6 +177,12 @@ class Stats:
             }
             out.append({"minute": bucket.minute, "models": models})
         return out
+
+    def end_streams(self) -> None:
+        """End every live event stream now: call it when shutdown starts, or the server would wait
+        its whole grace period for browser tabs that never hang up."""
+        for end in list(self.stream_enders):
+            end()
 
     def close(self) -> None:
         for closer in self.closers:

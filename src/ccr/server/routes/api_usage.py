@@ -95,25 +95,36 @@ class EventStream:
 
         unsubscribe = self.state.stats.subscribe(on_record)
         task = asyncio.current_task()
-        gone = asyncio.Event()
+        assert task is not None
+        loop = asyncio.get_running_loop()
+        why: list[str] = []
+
+        def stop(reason: str) -> None:
+            if not why:
+                why.append(reason)
+                task.cancel()
+
+        def end() -> None:  # may run in a signal handler: hand over to the loop
+            loop.call_soon_threadsafe(stop, "shutdown")
 
         async def watch() -> None:
             while (await receive())["type"] != "http.disconnect":
                 pass
-            gone.set()
-            if task is not None:
-                task.cancel()
+            stop("client left")
 
+        self.state.stats.stream_enders.append(end)
         watcher = asyncio.ensure_future(watch())
         try:
             await self._serve(queue, send)
         except asyncio.CancelledError:
-            if not gone.is_set():
+            if not why:
                 raise
-            if task is not None:
-                task.uncancel()  # the cancel was ours (client left): end normally
+            task.uncancel()  # the cancel was ours: end the response normally
+            if why[0] == "shutdown":
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
         finally:
             unsubscribe()
+            self.state.stats.stream_enders.remove(end)
             watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await watcher
