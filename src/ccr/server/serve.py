@@ -13,6 +13,7 @@ from ccr.config.schema import Config
 from ccr.errors import ConfigError
 from ccr.logs import setup_logging
 from ccr.server.app import create_app
+from ccr.server.http_protocol import CoalescingHttpToolsProtocol
 
 log = logging.getLogger("ccr.server")
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
@@ -63,7 +64,9 @@ def serve(cfg: Config, host: str | None = None, port: int | None = None) -> int:
         uvicorn.Config(
             app,
             loop="uvloop",
-            http="httptools",
+            http=CoalescingHttpToolsProtocol,  # headers + body in one send() (server/http_protocol.py)
+            ws="none",  # no websocket routes: do not import a websocket library
+            proxy_headers=False,  # nothing reads the client address; skip the per-request middleware
             lifespan="on",
             access_log=False,
             log_level="warning",

@@ -42,10 +42,15 @@ def run_router(config: Mapping[str, Any], tmp_path: Path) -> Iterator[str]:
 
     from ccr.config.load import load_config
     from ccr.server.app import create_app
+    from ccr.server.http_protocol import CoalescingHttpToolsProtocol
 
     cfg = load_config(write_config(config, tmp_path))
     app = create_app(cfg)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on"))
+    # The same HTTP protocol as `ccr start` (server/serve.py), so the tests exercise it.
+    http = CoalescingHttpToolsProtocol
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on", http=http, ws="none")
+    )
     sock = _listening_socket()
     port = sock.getsockname()[1]
     failure: list[BaseException] = []

@@ -1,0 +1,141 @@
+"""The write-coalescing uvicorn protocol: one send per loop step, nothing lost or reordered."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import uvicorn
+
+from ccr.server.http_protocol import CoalescingHttpToolsProtocol, CoalescingTransport
+
+
+class FakeTransport:
+    def __init__(self) -> None:
+        self.writes: list[bytes] = []
+        self.closed = self.aborted = False
+
+    def write(self, data: bytes) -> None:
+        self.writes.append(data)
+
+    def is_closing(self) -> bool:
+        return self.closed or self.aborted
+
+    def close(self) -> None:
+        self.closed = True
+
+    def abort(self) -> None:
+        self.aborted = True
+
+    def get_write_buffer_size(self) -> int:
+        return 0
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return {"peername": ("127.0.0.1", 1)}.get(name, default)
+
+
+def wrap() -> tuple[CoalescingTransport, FakeTransport]:
+    fake = FakeTransport()
+    return CoalescingTransport(fake, asyncio.get_running_loop()), fake  # type: ignore[arg-type]
+
+
+async def test_writes_of_one_step_go_out_as_one() -> None:
+    t, fake = wrap()
+    t.write(b"HTTP/1.1 200 OK\r\n\r\n")
+    t.write(b"")
+    t.write(memoryview(b"body"))
+    assert fake.writes == [] and t.get_write_buffer_size() == 23
+    await asyncio.sleep(0)
+    assert fake.writes == [b"HTTP/1.1 200 OK\r\n\r\nbody"]
+    t.write(b"next")
+    await asyncio.sleep(0)
+    assert fake.writes[1:] == [b"next"]
+
+
+async def test_close_flushes_first_and_abort_drops() -> None:
+    t, fake = wrap()
+    t.write(b"last words")
+    t.close()
+    assert fake.writes == [b"last words"] and fake.closed
+    t2, fake2 = wrap()
+    t2.write(b"never")
+    t2.abort()
+    await asyncio.sleep(0)
+    assert fake2.writes == [] and fake2.aborted
+
+
+async def test_nothing_is_written_to_a_closing_transport() -> None:
+    t, fake = wrap()
+    t.write(b"late")
+    fake.closed = True
+    await asyncio.sleep(0)
+    assert fake.writes == []
+    assert t.get_extra_info("peername") == ("127.0.0.1", 1)
+
+
+async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    if scope["type"] != "http":
+        return
+    while (await receive()).get("more_body"):
+        pass
+    if scope["path"] == "/stream":
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+        for i in range(50):
+            await send({"type": "http.response.body", "body": b"%d;" % i, "more_body": True})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+        return
+    body = b"x" * int(scope["query_string"] or 5)
+    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"%d" % len(body))]})
+    await send({"type": "http.response.body", "body": body})
+
+
+@pytest.fixture
+def server() -> Iterator[int]:
+    config = uvicorn.Config(app, http=CoalescingHttpToolsProtocol, ws="none", lifespan="off", log_level="warning")
+    srv = uvicorn.Server(config)
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(16)  # connections wait in the backlog until the server runs: no polling
+    thread = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        yield sock.getsockname()[1]
+    finally:
+        srv.should_exit = True
+        thread.join(10)
+        sock.close()
+
+
+def exchange(port: int, requests: bytes) -> bytes:
+    """Send the requests (the last one says `Connection: close`) and read until the server closes."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+        conn.sendall(requests)
+        parts = []
+        while chunk := conn.recv(1 << 16):
+            parts.append(chunk)
+        return b"".join(parts)
+
+
+def test_keep_alive_requests_and_a_large_body_arrive_whole(server: int) -> None:
+    req = b"POST /?%d HTTP/1.1\r\nHost: x\r\n%sContent-Length: 2\r\n\r\nhi"
+    data = exchange(server, req % (5, b"") + req % (3_000_000, b"Connection: close\r\n"))
+    first, _, rest = data.partition(b"\r\n\r\n")
+    assert b"content-length: 5" in first and rest.startswith(b"xxxxxHTTP/1.1 200")
+    assert rest.endswith(b"x" * 3_000_000) and len(rest) - rest.index(b"\r\n\r\n") - 4 == 3_000_000
+
+
+def test_streamed_chunks_in_order_and_connection_close(server: int) -> None:
+    req = b"GET /stream HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    data = exchange(server, req)
+    body = data.partition(b"\r\n\r\n")[2]
+    pieces = []
+    while body:
+        size, _, body = body.partition(b"\r\n")
+        n = int(size, 16)
+        pieces.append(body[:n])
+        body = body[n + 2 :]
+    assert b"".join(pieces) == b"".join(b"%d;" % i for i in range(50))
