@@ -9,13 +9,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
-from rich.console import Console
 
 from ccr.errors import ConfigError
 from ccr.service.daemon import StartError
 from ccr.service.paths import ServicePaths
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from ccr.config.schema import Config
 
 CONFIG_HELP = "Config file (default: $CCR_CONFIG, else ~/.claude-code-router/config.json)."
@@ -35,12 +36,16 @@ def is_plain() -> bool:
 
 
 def err_console() -> Console:
+    from rich.console import Console  # here: rich costs ~3 MB that the foreground server does not need
+
     if is_plain():
         return Console(stderr=True, no_color=True, highlight=False, emoji=False, soft_wrap=True)
     return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def out_console() -> Console:
+    from rich.console import Console
+
     if is_plain() or not sys.stdout.isatty():
         return Console(no_color=True, highlight=False, emoji=False, soft_wrap=True)
     return Console(highlight=False, soft_wrap=True)

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from ccr.cli import common, discover, model_edit
 from ccr.cli.model_edit import EditError, NewProvider
@@ -83,6 +82,8 @@ def apply_and_save(path: Path, raw: dict[str, Any], done: str) -> None:
 
 def show_routes(raw: dict[str, Any]) -> None:
     router: dict[str, Any] = raw["Router"] if isinstance(raw.get("Router"), dict) else {}
+    from rich.table import Table  # rich loads ~3 MB: import it only when a table is drawn (not in `ccr start`)
+
     table = Table(title="Routes", show_edge=False, header_style="bold")
     table.add_column("route")
     table.add_column("provider,model")

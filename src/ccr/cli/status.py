@@ -6,7 +6,6 @@ import json
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from ccr.cli import common
 from ccr.service import client, clients, pidfile
@@ -77,6 +76,8 @@ def render(report: dict[str, Any]) -> None:
         console.print(f"[bold yellow]● not answering[/] at {report['url']} (pid {report['pid']})")
         console.print("Its process runs but /health does not answer: `ccr restart` may help.")
         return
+    from rich.table import Table  # rich loads ~3 MB: import it only when a table is drawn (not in `ccr start`)
+
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold")
     table.add_column()

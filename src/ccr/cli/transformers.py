@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 import orjson
 import typer
-from rich.table import Table
 
 from ccr.cli import common
 from ccr.transformers.base import Endpoint, Transformer
@@ -76,6 +75,8 @@ def transformers(
 
 
 def _table(rows: list[dict[str, Any]]) -> None:
+    from rich.table import Table  # rich loads ~3 MB: import it only when a table is drawn (not in `ccr start`)
+
     table = Table(highlight=False)
     for column in ("name", "kind", "what it does"):
         table.add_column(column, overflow="fold")
