@@ -15,12 +15,12 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from ccr.errors import PluginError, UpstreamError
-from ccr.upstream.cli_oauth import OAuthClient, OAuthFile
 from ccr.transformers.gemini_cli import GeminiCli
-from ccr.upstream.google_token import GoogleToken
 from ccr.transformers.qwen_cli import QwenCli
 from ccr.transformers.rovo_cli import RovoCli
 from ccr.transformers.testing import make_ctx
+from ccr.upstream.cli_oauth import OAuthClient, OAuthFile
+from ccr.upstream.google_token import GoogleToken
 from tests.transformers.mock_http import MockHttp, json_reply, replies
 
 

@@ -24,11 +24,11 @@ import orjson
 
 from ccr.errors import PluginError, UpstreamError
 from ccr.transformers.base import RequestContext, UpstreamRequest
-from ccr.upstream.cli_oauth import OAuthClient, OAuthFile, shared_file
 from ccr.transformers.common import opt_str
 from ccr.transformers.gemini import GeminiWire, method
 from ccr.transformers.registry import builtin
 from ccr.types import UnifiedRequest
+from ccr.upstream.cli_oauth import OAuthClient, OAuthFile, shared_file
 
 DEFAULT_CREDENTIALS = "~/.gemini/oauth_creds.json"
 GOOGLE_TOKEN_URL = "https://oauth2.googleapis.com/token"

@@ -16,11 +16,11 @@ import orjson
 
 from ccr.errors import PluginError
 from ccr.transformers.base import RequestContext, UpstreamRequest
-from ccr.upstream.cli_oauth import OAuthClient, OAuthFile, shared_file
 from ccr.transformers.common import opt_str
 from ccr.transformers.openai import OpenAI, chat_completions_url
 from ccr.transformers.registry import builtin
 from ccr.types import UnifiedRequest
+from ccr.upstream.cli_oauth import OAuthClient, OAuthFile, shared_file
 
 DEFAULT_CREDENTIALS = "~/.qwen/oauth_creds.json"
 QWEN_TOKEN_URL = "https://chat.qwen.ai/api/v1/oauth2/token"

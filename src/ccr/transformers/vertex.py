@@ -29,9 +29,9 @@ from ccr.errors import PluginError
 from ccr.transformers.anthropic import BetaFilter, str_list
 from ccr.transformers.base import Endpoint, RequestContext, UpstreamRequest
 from ccr.transformers.gemini import GeminiWire, method
-from ccr.upstream.google_token import GoogleToken, shared_token
 from ccr.transformers.registry import builtin
 from ccr.types import AnthropicRequest, UnifiedRequest
+from ccr.upstream.google_token import GoogleToken, shared_token
 
 VERTEX_ANTHROPIC_VERSION = "vertex-2023-10-16"
 _OPTIONS_DOC = {
