@@ -177,3 +177,17 @@ def test_status_line_preview_follows_edits(page: Page, router: str) -> None:
     expect(preview).to_have_class("terminal default")
     expect(preview).to_contain_text("deepseek-chat")  # the default style's own modules
     screenshot(page, "statusline-edited")
+
+
+def test_key_is_asked_once_and_kept_for_the_tab_only(page: Page, router: str) -> None:
+    open_ui(page, router)
+    page.reload()
+    page.wait_for_selector("#main h1")
+    expect(page.locator("#server-status")).to_contain_text("v0.")
+    assert page.locator("dialog.login").count() == 0
+    assert page.evaluate("sessionStorage.getItem('ccr.apikey')") == APIKEY
+    assert APIKEY not in page.evaluate("JSON.stringify(localStorage)")
+    other = page.context.new_page()  # another tab: asks again
+    other.goto(f"{router}/ui/")
+    other.wait_for_selector("dialog.login[open]")
+    other.close()

@@ -130,6 +130,7 @@ function typedApiKey() {
 
 export async function save() {
   clearTimeout(timer);
+  generation++; // a validation still under way answers for the old draft: ignore it
   if (store.rawProblem) throw new ApiError(400, { error: { message: store.rawProblem, path: "" } });
   const newKey = typedApiKey();
   const apikeyChanged = store.draft.APIKEY !== store.original.APIKEY;
