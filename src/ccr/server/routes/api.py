@@ -79,56 +79,64 @@ def _guarded(handler: Callable[[Request], Awaitable[Any]]) -> Handler:
     return run
 
 
+class _Handlers:
+    """The web UI's calls; each returns JSON data (or raises, see `_guarded`)."""
+
+    def __init__(self, state: AppState, configs: ConfigService) -> None:
+        self.state = state
+        self.configs = configs
+        self.probe = ProviderProbe(configs)
+
+    async def get_config(self, request: Request) -> dict[str, Any]:
+        return self.configs.snapshot()
+
+    async def validate(self, request: Request) -> dict[str, Any]:
+        return self.configs.validate(await read_json_object(request))
+
+    async def save(self, request: Request) -> dict[str, Any]:
+        return await self.configs.save(await read_json_object(request))
+
+    async def backups(self, request: Request) -> dict[str, Any]:
+        return {"backups": self.configs.backups()}
+
+    async def restore(self, request: Request) -> dict[str, Any]:
+        name = (await read_json_object(request)).get("name")
+        if not isinstance(name, str):
+            raise RequestError('send {"name": "<backup file name>"}')
+        return await self.configs.restore_backup(name)
+
+    async def transformers(self, request: Request) -> dict[str, Any]:
+        return transformer_list(self.state)
+
+    async def test_provider(self, request: Request) -> dict[str, Any]:
+        return await self.probe.run(await read_json_object(request))
+
+    async def preview(self, request: Request) -> dict[str, Any]:
+        return statusline_preview(await read_json_object(request))
+
+
+def _route(path: str, fn: Callable[[Request], Awaitable[Any]], *methods: str) -> Route:
+    return Route(path, _guarded(fn), methods=list(methods))
+
+
 def api_routes(state: AppState) -> list[BaseRoute]:
     """Every `/api/` route (the CLI's two included)."""
     configs = ConfigService(state)  # one save lock for every route that writes
     cli = make_api_routes(state, configs)
-    probe = ProviderProbe(configs)
+    ui = _Handlers(state, configs)
     usage = UsageRoutes(state)
-
-    async def get_config(request: Request) -> dict[str, Any]:
-        return configs.snapshot()
-
-    async def validate(request: Request) -> dict[str, Any]:
-        return configs.validate(await read_json_object(request))
-
-    async def save(request: Request) -> dict[str, Any]:
-        return await configs.save(await read_json_object(request))
-
-    async def backups(request: Request) -> dict[str, Any]:
-        return {"backups": configs.backups()}
-
-    async def restore(request: Request) -> dict[str, Any]:
-        body = await read_json_object(request)
-        name = body.get("name")
-        if not isinstance(name, str):
-            raise RequestError('send {"name": "<backup file name>"}')
-        return await configs.restore_backup(name)
-
-    async def transformers(request: Request) -> dict[str, Any]:
-        return transformer_list(state)
-
-    async def test_provider(request: Request) -> dict[str, Any]:
-        return await probe.run(await read_json_object(request))
-
-    async def preview(request: Request) -> dict[str, Any]:
-        return statusline_preview(await read_json_object(request))
-
-    def route(path: str, fn: Callable[[Request], Awaitable[Any]], *methods: str) -> Route:
-        return Route(path, _guarded(fn), methods=list(methods))
-
     return [
         Route("/api/status", cli["status"], methods=["GET"]),  # type: ignore[arg-type]
         Route("/api/reload", cli["reload"], methods=["POST"]),  # type: ignore[arg-type]
-        route("/api/config", get_config, "GET"),
-        route("/api/config", save, "PUT"),
-        route("/api/config/validate", validate, "POST"),
-        route("/api/config/backups", backups, "GET"),
-        route("/api/config/restore", restore, "POST"),
-        route("/api/transformers", transformers, "GET"),
-        route("/api/providers/test", test_provider, "POST"),
-        route("/api/statusline/preview", preview, "POST"),
-        route("/api/requests", usage.requests, "GET"),
-        route("/api/usage", usage.usage, "GET"),
+        _route("/api/config", ui.get_config, "GET"),
+        _route("/api/config", ui.save, "PUT"),
+        _route("/api/config/validate", ui.validate, "POST"),
+        _route("/api/config/backups", ui.backups, "GET"),
+        _route("/api/config/restore", ui.restore, "POST"),
+        _route("/api/transformers", ui.transformers, "GET"),
+        _route("/api/providers/test", ui.test_provider, "POST"),
+        _route("/api/statusline/preview", ui.preview, "POST"),
+        _route("/api/requests", usage.requests, "GET"),
+        _route("/api/usage", usage.usage, "GET"),
         Route("/api/events", EventStream(state), methods=["GET"]),
     ]
