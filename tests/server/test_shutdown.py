@@ -44,3 +44,32 @@ def test_sigterm_drains_in_flight_stream(upstream: MockUpstream, tmp_path: Path)
             proc.kill()
             proc.wait()
         out.close()
+
+
+def test_sigterm_ends_ui_event_streams_at_once(upstream: MockUpstream, tmp_path: Path) -> None:
+    """A browser tab's live log never hangs up: shutdown must not wait its grace period for it."""
+    import http.client
+    import time
+
+    port = free_port()
+    path = write_config({**base_config(upstream), "PORT": port, "SHUTDOWN_GRACE_MS": 20000}, tmp_path)
+    out = (tmp_path / "ccr.out").open("wb")
+    proc = subprocess.Popen(
+        [str(ccr_executable()), "start", "--config", str(path)], stdout=out, stderr=subprocess.STDOUT
+    )
+    try:
+        wait_healthy(f"http://127.0.0.1:{port}", proc, tmp_path / "ccr.out", 20)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn.request("GET", "/api/events", headers={"x-api-key": APIKEY})
+        resp = conn.getresponse()
+        assert resp.status == 200 and resp.getheader("content-type", "").startswith("text/event-stream")
+        started = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(15) == 0
+        assert time.monotonic() - started < 10  # well under the 20 s grace period
+        conn.close()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        out.close()
