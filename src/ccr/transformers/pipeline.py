@@ -7,10 +7,11 @@ one `Endpoint` transformer (default: `openai`).
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING
 
 from ccr.config.schema import Config, Provider
-from ccr.errors import ConfigError, PluginError
+from ccr.errors import CcrError, ConfigError, PluginError
 from ccr.protocol.to_unified import anthropic_to_unified
 from ccr.transformers.base import Endpoint, RequestContext, Transformer, UpstreamRequest, overrides
 from ccr.transformers.limits import cap_to_known_limit
@@ -47,44 +48,79 @@ class Pipeline:
         return not self._chunk and not self._end
 
     def build(self, body: AnthropicRequest, ctx: RequestContext) -> UpstreamRequest:
+        current: Transformer = self.endpoint
         try:
             if self.endpoint.passthrough:
-                for t in self._anthropic:
-                    body = t.anthropic(body, ctx)
+                for current in self._anthropic:
+                    body = current.anthropic(body, ctx)
+                current = self.endpoint
                 return self.endpoint.build_anthropic(body, ctx)
             unified = anthropic_to_unified(body, self.model)
-            for t in self._request:
-                unified = t.request(unified, ctx)
+            for current in self._request:
+                unified = current.request(unified, ctx)
+            current = self.endpoint
             # Claude Code asks for up to 128k output tokens: above a model's documented limit the
             # request is capped rather than failed (the `limits`/`maxtoken` transformers override).
             cap_to_known_limit(unified, self.model)
             return self.endpoint.build(unified, ctx)
-        except (ConfigError, PluginError):
+        except CcrError:
             raise
         except Exception as exc:  # a plugin's bug must fail this request, never the server
-            raise PluginError(f"transformer failed on the request for {self.provider.name}: {exc!r}") from exc
+            raise self._crashed(current, "request", exc) from exc
 
     def decode_response(self, data: bytes, ctx: RequestContext) -> UnifiedResponse:
-        body = self.endpoint.decode_response(data, ctx)
-        for t in self._response:
-            body = t.response(body, ctx)
+        current: Transformer = self.endpoint
+        try:
+            body = self.endpoint.decode_response(data, ctx)
+            for current in self._response:
+                body = current.response(body, ctx)
+        except CcrError:
+            raise
+        except Exception as exc:
+            raise self._crashed(current, "response", exc) from exc
         return body
 
     def decode_event(self, event: SSEEvent, ctx: RequestContext) -> list[UnifiedChunk]:
-        chunks = self.endpoint.decode_event(event, ctx)
-        for t in self._chunk:
-            chunks = [out for c in chunks for out in t.stream_chunk(c, ctx)]
+        current: Transformer = self.endpoint
+        try:
+            chunks = self.endpoint.decode_event(event, ctx)
+            for current in self._chunk:
+                chunks = [out for c in chunks for out in current.stream_chunk(c, ctx)]
+        except CcrError:
+            raise
+        except Exception as exc:  # mid-stream: the client gets an `event: error` naming it
+            raise self._crashed(current, "stream", exc) from exc
         return chunks
 
     def decode_end(self, ctx: RequestContext) -> list[UnifiedChunk]:
-        chunks = self.endpoint.decode_end(ctx)
-        # What the endpoint flushes at the end still flows through every later hook, and so does
-        # what each transformer flushes from its own end hook.
-        for t in self._end:
-            if overrides(t, "stream_chunk"):
-                chunks = [out for c in chunks for out in t.stream_chunk(c, ctx)]
-            chunks = chunks + t.stream_end(ctx)
+        current: Transformer = self.endpoint
+        try:
+            chunks = self.endpoint.decode_end(ctx)
+            # What the endpoint flushes at the end still flows through every later hook, and so
+            # does what each transformer flushes from its own end hook.
+            for current in self._end:
+                if overrides(current, "stream_chunk"):
+                    chunks = [out for c in chunks for out in current.stream_chunk(c, ctx)]
+                chunks = chunks + current.stream_end(ctx)
+        except CcrError:
+            raise
+        except Exception as exc:
+            raise self._crashed(current, "stream", exc) from exc
         return chunks
+
+    def _crashed(self, t: Transformer, hook: str, exc: Exception) -> PluginError:
+        """One line that names the transformer (and a plugin's file) that raised, and what."""
+        return PluginError(
+            f"{describe(t)} failed on the {hook} for {self.provider.name},{self.model}: {type(exc).__name__}: {exc}"
+        )
+
+
+def describe(t: Transformer) -> str:
+    module = type(t).__module__
+    origin = getattr(sys.modules.get(module), "__file__", None)
+    if module.startswith("ccr.") or not origin:
+        return f"transformer '{t.name}'"
+    return f"plugin transformer '{t.name}' ({origin})"
 
 
 def build_chain(
