@@ -25,7 +25,6 @@ _LEVELS = {
     "debug": logging.DEBUG,
     "trace": logging.DEBUG,
 }
-SERVER_LOGS_KEPT = 10
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
@@ -93,22 +92,22 @@ def setup_logging(cfg: Config) -> Path | None:
     root.setLevel(level)
     directory = log_dir(cfg)
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-    _prune(directory)
+    # Disk use is bounded by LOG_MAX_BYTES × (LOG_BACKUPS + 1) × (LOG_MAX_FILES + 1).
+    _prune(directory, cfg.LOG_MAX_FILES - 1)  # room for this start's file
     server_log = directory / f"ccr-{datetime.now().strftime('%Y%m%d%H%M%S')}-{os.getpid()}.log"
-    max_bytes = (
-        int(cfg.model_extra.get("LOG_MAX_BYTES", 20 * 1024 * 1024)) if cfg.model_extra else 20 * 1024 * 1024
-    )
-    root.addHandler(_handler(server_log, level, secret_filter, max_bytes, 3))
+    root.addHandler(_handler(server_log, level, secret_filter, cfg.LOG_MAX_BYTES, cfg.LOG_BACKUPS))
     app_log = directory.parent / "claude-code-router.log"
-    app_handler = _handler(app_log, level, secret_filter, max_bytes, 3)
+    app_handler = _handler(app_log, level, secret_filter, cfg.LOG_MAX_BYTES, cfg.LOG_BACKUPS)
     logging.getLogger("ccr.routing").addHandler(app_handler)
     return server_log
 
 
-def _prune(directory: Path) -> None:
+def _prune(directory: Path, keep: int) -> None:
+    """Delete all but the `keep` newest server logs, with their rotated pieces (`.log.1`, …)."""
     logs = sorted(directory.glob("ccr-*.log"), key=lambda p: p.stat().st_mtime)
-    for old in logs[:-SERVER_LOGS_KEPT]:
-        try:
-            old.unlink()
-        except OSError:
-            pass
+    for old in logs[: max(0, len(logs) - keep)]:
+        for piece in (old, *directory.glob(f"{old.name}.*")):
+            try:
+                piece.unlink()
+            except OSError:
+                pass

@@ -181,6 +181,11 @@ class Config(BaseModel):
     MAX_BODY_BYTES: int = Field(default=50 * 1024 * 1024, gt=0)
     USAGE_HISTORY_DAYS: int = Field(default=0, ge=0, le=3660)
     """Days of per-day usage totals kept in `usage.json` next to the config (0: none)."""
+    LOG_MAX_BYTES: int = Field(default=20 * 1024 * 1024, ge=1024)
+    """Size at which a log file rotates (each keeps LOG_BACKUPS rotated pieces)."""
+    LOG_BACKUPS: int = Field(default=3, ge=0, le=100)
+    LOG_MAX_FILES: int = Field(default=10, ge=1, le=1000)
+    """Server logs (one per start) kept in logs/; older ones are deleted at start."""
 
     # Not part of the file: where it was read from and what it said before interpolation.
     path: Path | None = Field(default=None, exclude=True)
