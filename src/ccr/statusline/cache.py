@@ -34,7 +34,7 @@ def save(config_dir: str, data: dict[str, Any]) -> None:
     target = os.path.join(config_dir, CACHE_NAME)
     tmp = f"{target}.{os.getpid()}.tmp"
     try:
-        with open(tmp, "w", encoding="utf-8") as fh:
+        with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as fh:
             json.dump(data, fh, separators=(",", ":"))
         os.replace(tmp, target)
     except OSError:

@@ -119,11 +119,13 @@ def log_error(config_dir: str, what: str, exc: BaseException) -> None:
         import traceback
 
         logs = os.path.join(config_dir, "logs")
-        os.makedirs(logs, exist_ok=True)
+        os.makedirs(logs, mode=0o700, exist_ok=True)
         target = os.path.join(logs, "statusline.log")
         if os.path.exists(target) and os.path.getsize(target) > LOG_MAX_BYTES:
             os.replace(target, target + ".1")
-        with open(target, "a", encoding="utf-8") as fh:
+        # 0600 like every log beside the config: a script's error may quote what it read.
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        with open(fd, "a", encoding="utf-8") as fh:
             fh.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {what}: {exc!r}\n")
             fh.write("".join(traceback.format_exception(exc)))
     except Exception:  # logging is best effort: the status line itself must still print
