@@ -6,6 +6,7 @@ import json
 import re
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import typer
 
@@ -26,7 +27,8 @@ Examples:
     no_args_is_help=True,
 )
 
-_SECRET_KEY = re.compile(r"(api_?keys?|apikey|token|secret|password|credential)", re.IGNORECASE)
+# The same words the management API treats as secret (server/routes/api_secrets.py).
+_SECRET_KEY = re.compile(r"(key|token|secret|passw(or)?d|authorization|credential|cookie)", re.IGNORECASE)
 
 
 def mask(value: Any) -> Any:
@@ -43,7 +45,30 @@ def masked(data: Any) -> Any:
         return {k: mask(v) if _SECRET_KEY.search(str(k)) else masked(v) for k, v in data.items()}
     if isinstance(data, list):
         return [masked(v) for v in data]
+    if isinstance(data, str) and "://" in data:
+        return mask_url(data)
     return data
+
+
+def mask_url(value: str) -> str:
+    """A URL with its password (`PROXY_URL`) and key-like query values (`?key=`) masked."""
+    try:
+        parts = urlsplit(value)
+        password = parts.password
+    except ValueError:
+        return value
+    netloc = parts.netloc
+    if password:
+        netloc = f"{parts.username or ''}:{mask(password)}@{netloc.rpartition('@')[2]}"
+    query = "&".join(_mask_param(p) for p in parts.query.split("&")) if parts.query else ""
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def _mask_param(param: str) -> str:
+    name, sep, value = param.partition("=")
+    if not sep or not _SECRET_KEY.search(unquote(name)):
+        return param
+    return f"{name}={mask(unquote(value))}"
 
 
 @app.command("check")
