@@ -7,7 +7,6 @@ client that goes away (the upstream call is cancelled at once).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from typing import Any
@@ -26,6 +25,7 @@ from ccr.server.asgi import (
     send_bytes,
     send_error,
 )
+from ccr.server.disconnect import DisconnectWatch
 from ccr.server.exchange import Exchange
 from ccr.server.image_agent import ImageAgentRun, for_request
 from ccr.server.request_body import parse_messages_body
@@ -65,7 +65,9 @@ class MessagesEndpoint:
             ex.status, ex.error = 499, "client disconnected"
         except asyncio.CancelledError:
             ex.status, ex.error = 499, "client disconnected"
-            raise
+            task = asyncio.current_task()
+            if ex.watch is None or task is None or not ex.watch.ours(task):
+                raise  # a shutdown, not (only) the client leaving
         except CcrError as err:
             ex.status, ex.error = err.status, err.message
             if not ex.response_started:
@@ -81,21 +83,33 @@ class MessagesEndpoint:
             ex.finish(state)
 
     async def _serve(self, ex: Exchange, scope: Scope, receive: Receive, send: Send) -> None:
-        raw = await read_body(receive, ex.runtime.config.MAX_BODY_BYTES)
-        body = parse_messages_body(raw)
-        headers = header_dict(scope)
-        req = RoutingRequest(
-            body=body, headers=headers, session_id=session_id_from(headers, body), body_size=len(raw)
-        )
+        req, headers = await self._read(ex, scope, receive)
+        ex.watch = watch = DisconnectWatch(receive)
+        try:
+            await self._answer(ex, req, headers, watch.wrap(send))
+        finally:
+            await watch.stop()
+
+    async def _answer(self, ex: Exchange, req: RoutingRequest, headers: dict[str, str], send: Send) -> None:
+        body = req.body
         ex.session_id = req.session_id
         ex.stream = body.get("stream") is True
         ex.decision = await ex.runtime.router.route(req)
         agent = for_request(req, self.state, body, headers)  # None unless the image agent is on
         await ex.open(self.state, body, headers)
         if ex.stream:
-            await self._stream(ex, receive, send, agent)
+            await self._stream(ex, send, agent)
         else:
             await self._json(ex, send, agent)
+
+    @staticmethod
+    async def _read(ex: Exchange, scope: Scope, receive: Receive) -> tuple[RoutingRequest, dict[str, str]]:
+        """Read and parse the body; the raw bytes are dropped here, not held for a whole stream."""
+        raw = await read_body(receive, ex.runtime.config.MAX_BODY_BYTES)
+        body = parse_messages_body(raw)
+        headers = header_dict(scope)
+        req = RoutingRequest(body=body, headers=headers, session_id=session_id_from(headers, body), body_size=len(raw))
+        return req, headers
 
     async def _json(self, ex: Exchange, send: Send, agent: ImageAgentRun | None = None) -> None:
         assert ex.upstream is not None
@@ -112,22 +126,7 @@ class MessagesEndpoint:
         ex.response_started = True
         await send_bytes(send, 200, out, ex.json_headers())
 
-    async def _stream(
-        self, ex: Exchange, receive: Receive, send: Send, agent: ImageAgentRun | None = None
-    ) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        done = False
-
-        async def watch_disconnect() -> None:
-            while True:
-                message = await receive()
-                if message["type"] == "http.disconnect":
-                    if not done:
-                        task.cancel()
-                    return
-
-        watcher = asyncio.ensure_future(watch_disconnect())
+    async def _stream(self, ex: Exchange, send: Send, agent: ImageAgentRun | None = None) -> None:
         try:
             await send(
                 {"type": "http.response.start", "status": 200, "headers": SSE_HEADERS + ex.route_header()}
@@ -141,10 +140,6 @@ class MessagesEndpoint:
                 await stream_unified(ex, send)
             await send({"type": "http.response.body", "body": b"", "more_body": False})
         finally:
-            done = True
-            watcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await watcher
             if ex.upstream is not None:
                 ex.upstream.close()
 
