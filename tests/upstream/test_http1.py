@@ -14,7 +14,7 @@ import pytest
 import uvloop
 
 from ccr.transformers.base import UpstreamRequest
-from ccr.upstream.http1 import Http1Transport, encode_request, parse_target
+from ccr.upstream.http1 import Http1Transport, encode_head, parse_target
 from ccr.upstream.transport import Timeouts, TransportError
 from tests.upstream.http_script import Answer, ScriptServer, Seen, chunked, gzipped, response, send
 
@@ -144,9 +144,9 @@ def test_targets(url: str, head: str) -> None:
 
 def test_userinfo_becomes_basic_auth_unless_a_key_is_set() -> None:
     target = parse_target("http://u:p%40@h/x")
-    wire = encode_request(target, UpstreamRequest("", {}, b""))
+    wire = encode_head(target, UpstreamRequest("", {}, b""))
     assert b"Authorization: Basic dTpwQA==\r\n" in wire
-    wire = encode_request(target, UpstreamRequest("", {"authorization": "Bearer k"}, b""))
+    wire = encode_head(target, UpstreamRequest("", {"authorization": "Bearer k"}, b""))
     assert b"Basic" not in wire
 
 
@@ -166,7 +166,7 @@ def test_bad_urls_are_transport_errors(url: str) -> None:
 def test_header_with_line_break_is_refused_without_showing_the_value() -> None:
     request = UpstreamRequest("http://h/x", {"x-key": "sk-secret\r\nEvil: 1"}, b"")
     with pytest.raises(TransportError) as info:
-        encode_request(parse_target(request.url), request)
+        encode_head(parse_target(request.url), request)
     assert "x-key" in str(info.value) and "sk-secret" not in str(info.value)
 
 
