@@ -81,6 +81,9 @@ def wait_until(check: Callable[[], bool], timeout: float = 30.0, what: str = "co
         time.sleep(0.05)
 
 
+NON_INTERACTIVE_VARS = frozenset({"CI", "FORCE_COLOR", "NODE_NO_READLINE", "TERM"})
+
+
 @dataclass
 class Sandbox:
     root: Path
@@ -125,7 +128,13 @@ class Sandbox:
         return cfg
 
     def env(self, **extra: str) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("CCR_", "ANTHROPIC_", "CLAUDE_"))}
+        # What NON_INTERACTIVE_MODE sets is left out too: CI runs the tests with CI=true, and the
+        # tests must see what ccr sets, not what the machine had.
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("CCR_", "ANTHROPIC_", "CLAUDE_")) and k not in NON_INTERACTIVE_VARS
+        }
         env.update(
             HOME=str(self.home),
             PATH=f"{self.bin_dir}{os.pathsep}{env.get('PATH', '')}",
