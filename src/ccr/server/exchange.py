@@ -18,6 +18,7 @@ from ccr.transformers.pipeline import Pipeline
 from ccr.upstream.transport import UpstreamResponse
 
 if TYPE_CHECKING:
+    from ccr.server.disconnect import DisconnectWatch
     from ccr.server.state import AppState, Runtime
 
 log = logging.getLogger("ccr.request")
@@ -40,6 +41,8 @@ class Exchange:
     error: str | None = None
     usage: dict[str, Any] = field(default_factory=dict)
     output_estimated: bool = False
+    watch: DisconnectWatch | None = None
+    """Set once the body is read: cancels the request when the client leaves."""
 
     @property
     def provider_name(self) -> str:

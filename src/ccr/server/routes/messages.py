@@ -88,7 +88,7 @@ class MessagesEndpoint:
         try:
             await self._answer(ex, req, headers, watch.wrap(send))
         finally:
-            await watch.stop()
+            watch.stop()
 
     async def _answer(self, ex: Exchange, req: RoutingRequest, headers: dict[str, str], send: Send) -> None:
         body = req.body
