@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from ccr.config.schema import validate_config
+from ccr.config.schema import Config, validate_config
 from ccr.errors import ConfigError
 
 PROVIDER = {"name": "deepseek", "api_base_url": "https://api.deepseek.test/chat/completions", "api_key": "sk-test",
@@ -83,3 +85,31 @@ def test_model_lookup_is_case_insensitive() -> None:
     p = cfg.provider("DeepSeek")
     assert p is not None and p.find_model("DEEPSEEK-CHAT") == "deepseek-chat"
     assert cfg.model_ids() == ["deepseek,deepseek-chat", "deepseek,deepseek-reasoner"]
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _documented_keys(path: Path, heading: str) -> list[str]:
+    """The backquoted names in the first column of the table under `heading`."""
+    text = path.read_text(encoding="utf-8").split(heading, 1)[1]
+    keys: list[str] = []
+    for line in text.splitlines()[1:]:
+        if line.startswith("#"):
+            break
+        if line.startswith("| `"):
+            keys += re.findall(r"`([A-Za-z_]+)(?:\[\]|\{\})?`", line.split("|")[1])
+    return keys
+
+
+@pytest.mark.parametrize(
+    ("doc", "heading"),
+    [
+        pytest.param("README.md", "## Configuration reference", id="README"),
+        pytest.param("docs/configuration.md", "## Top-level keys", id="configuration.md"),
+    ],
+)
+def test_every_documented_key_is_a_known_key(doc: str, heading: str) -> None:
+    keys = _documented_keys(ROOT / doc, heading)
+    assert len(keys) > 15
+    assert sorted(k for k in keys if k not in Config.model_fields) == []
