@@ -61,7 +61,11 @@ def load_plugins(config: Config, registry: Registry) -> list[PluginProblem]:
     for entry in config.transformers:
         _load_file(entry.path, entry.options, base, registry, problems, builtins)
     for problem in problems:
-        log.warning("plugin %s failed to load: %s", problem.source, problem.error)
+        log.warning(
+            "plugin %s failed to load: %s (providers using it will answer with this error)",
+            problem.source,
+            problem.error,
+        )
         for name in problem.names:
             registry.broken[name.lower()] = f"{problem.source}: {problem.error}"
             if registry.get(name) is None:

@@ -123,6 +123,14 @@ def test_broken_plugins_are_reported_and_answer_with_a_clear_error(
         stand_in.anthropic({}, make_ctx())
 
 
+def test_server_start_reports_a_broken_plugin_once(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    from ccr.server.state import make_registry
+
+    make_registry(config(tmp_path, [{"path": "plugins/gone.py"}]))
+    reports = [r.getMessage() for r in caplog.records if "gone.py" in r.getMessage()]
+    assert len(reports) == 1 and "file not found" in reports[0] and "will answer with this error" in reports[0]
+
+
 def test_missing_file(tmp_path: Path) -> None:
     registry = Registry()
     problems = load_plugins(config(tmp_path, [{"path": "plugins/gone_transformer.py"}]), registry)

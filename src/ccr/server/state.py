@@ -46,12 +46,7 @@ class Runtime:
 def make_registry(config: Config) -> Registry:
     """Built-ins plus plugins; a plugin that fails to load is reported and does not stop the server."""
     registry = Registry()
-    for problem in load_plugins(config, registry):
-        log.warning(
-            "plugin %s failed to load: %s (providers using it will answer with this error)",
-            problem.source,
-            problem.error,
-        )
+    load_plugins(config, registry)  # it logs each failure once
     return registry
 
 
