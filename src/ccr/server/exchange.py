@@ -82,8 +82,20 @@ class Exchange:
             message = unified_to_anthropic(unified, self.decision.model, stops or ())
         except UpstreamError as err:
             raise UpstreamError(f"{self.provider_name},{self.model}: {err.message}", status=err.status) from None
+        if not isinstance(unified.get("usage"), dict):
+            self._estimate_output(message)
         self.usage = message.get("usage") or {}
         return orjson.dumps(message)
+
+    def _estimate_output(self, message: dict[str, Any]) -> None:
+        """The provider reported no usage (some local servers): count the answer here, as the
+        streamed path does, so stats and the status line show something real (the log marks it)."""
+        text = answer_text(message.get("content"))
+        if text:
+            from ccr.protocol.tokens import count_text
+
+            message["usage"]["output_tokens"] = count_text(text)
+            self.output_estimated = True
 
     def _usage_from_passthrough(self, data: bytes) -> None:
         try:
@@ -129,3 +141,17 @@ class Exchange:
                 rec.latency_ms,
                 f" error={rec.error}" if rec.error else "",
             )
+
+
+def answer_text(content: object) -> str:
+    """What the model wrote in an Anthropic answer: text, thinking and tool inputs as JSON."""
+    pieces: list[str] = []
+    for block in content if isinstance(content, list) else ():
+        kind = block.get("type") if isinstance(block, dict) else None
+        if kind == "text":
+            pieces.append(str(block.get("text") or ""))
+        elif kind == "thinking":
+            pieces.append(str(block.get("thinking") or ""))
+        elif kind == "tool_use":
+            pieces.append(orjson.dumps(block.get("input")).decode())
+    return "".join(pieces)
