@@ -24,6 +24,21 @@ def chat_completions_url(base: str) -> str:
     return base + "/chat/completions"
 
 
+def json_headers(ctx: RequestContext, authorization: str | None) -> dict[str, str]:
+    """The headers of a JSON POST: the given `Authorization` value (none when None) and, for a
+    streamed request, `accept: text/event-stream`."""
+    headers = {"content-type": "application/json"}
+    if authorization:
+        headers["authorization"] = authorization
+    if ctx.stream:
+        headers["accept"] = "text/event-stream"
+    return headers
+
+
+def bearer(token: str | None) -> str | None:
+    return f"Bearer {token}" if token else None
+
+
 @builtin
 class OpenAI(Endpoint):
     name = "openai"
@@ -31,11 +46,7 @@ class OpenAI(Endpoint):
 
     def build(self, body: UnifiedRequest, ctx: RequestContext) -> UpstreamRequest:
         body = strip_internal_fields(body, strict=_is_strict(ctx.provider.api_base_url))
-        headers = {"content-type": "application/json"}
-        if ctx.api_key:
-            headers["authorization"] = f"Bearer {ctx.api_key}"
-        if ctx.stream:
-            headers["accept"] = "text/event-stream"
+        headers = json_headers(ctx, bearer(ctx.api_key))
         return UpstreamRequest(chat_completions_url(ctx.provider.api_base_url), headers, orjson.dumps(body))
 
     def decode_response(self, data: bytes, ctx: RequestContext) -> UnifiedResponse:

@@ -17,7 +17,7 @@ import orjson
 from ccr.errors import PluginError
 from ccr.transformers.base import RequestContext, UpstreamRequest
 from ccr.transformers.common import opt_str
-from ccr.transformers.openai import OpenAI, chat_completions_url
+from ccr.transformers.openai import OpenAI, bearer, chat_completions_url, json_headers
 from ccr.transformers.registry import builtin
 from ccr.types import UnifiedRequest
 from ccr.upstream.cli_oauth import OAuthClient, OAuthFile, shared_file
@@ -63,8 +63,6 @@ class QwenCli(OpenAI):
         creds = ctx.state.get("qwen-cli")
         if not isinstance(creds, dict):
             raise PluginError("qwen-cli: no credentials (the server must await the endpoint's prepare())")
-        headers = {"content-type": "application/json", "authorization": f"Bearer {creds['access_token']}"}
-        if ctx.stream:
-            headers["accept"] = "text/event-stream"
+        headers = json_headers(ctx, bearer(creds["access_token"]))
         url = resource_url(creds, ctx.provider.api_base_url)
         return UpstreamRequest(url, headers, orjson.dumps(body))

@@ -24,7 +24,7 @@ from ccr.protocol.sse import SSEEvent
 from ccr.transformers import responses_wire as wire
 from ccr.transformers.base import Endpoint, RequestContext, UpstreamRequest
 from ccr.transformers.common import make_chunk, obj, text_of, thinking_request
-from ccr.transformers.openai import decode_json_object
+from ccr.transformers.openai import bearer, decode_json_object, json_headers
 from ccr.transformers.registry import builtin
 from ccr.types import UnifiedChunk, UnifiedRequest, UnifiedResponse
 
@@ -63,11 +63,7 @@ class OpenAIResponses(Endpoint):
 
     def build(self, body: UnifiedRequest, ctx: RequestContext) -> UpstreamRequest:
         payload = wire.responses_body(body, ctx, self._reasoning(body, ctx), bool(self.options.get("store", False)))
-        headers = {"content-type": "application/json"}
-        if ctx.api_key:
-            headers["authorization"] = f"Bearer {ctx.api_key}"
-        if ctx.stream:
-            headers["accept"] = "text/event-stream"
+        headers = json_headers(ctx, bearer(ctx.api_key))
         return UpstreamRequest(responses_url(ctx.provider.api_base_url), headers, orjson.dumps(payload))
 
     def _reasoning(self, body: UnifiedRequest, ctx: RequestContext) -> Json | None:

@@ -22,7 +22,7 @@ import orjson
 
 from ccr.errors import PluginError
 from ccr.transformers.base import RequestContext, UpstreamRequest
-from ccr.transformers.openai import OpenAI, chat_completions_url
+from ccr.transformers.openai import OpenAI, chat_completions_url, json_headers
 from ccr.transformers.registry import builtin
 from ccr.types import UnifiedRequest
 
@@ -68,11 +68,5 @@ class RovoCli(OpenAI):
         encoded = ctx.state.get("rovo-cli")
         if not isinstance(encoded, str):
             encoded = self._encoded(ctx)  # no I/O beyond a small local file: safe without prepare
-        headers = {
-            "content-type": "application/json",
-            "authorization": f"Basic {encoded}",
-            "x-atlassian-encodedtoken": encoded,
-        }
-        if ctx.stream:
-            headers["accept"] = "text/event-stream"
+        headers = {**json_headers(ctx, f"Basic {encoded}"), "x-atlassian-encodedtoken": encoded}
         return UpstreamRequest(chat_completions_url(ctx.provider.api_base_url), headers, orjson.dumps(body))

@@ -29,6 +29,7 @@ from ccr.errors import PluginError
 from ccr.transformers.anthropic import BetaFilter, str_list
 from ccr.transformers.base import Endpoint, RequestContext, UpstreamRequest
 from ccr.transformers.gemini import GeminiWire, method
+from ccr.transformers.openai import bearer, json_headers
 from ccr.transformers.registry import builtin
 from ccr.types import AnthropicRequest, UnifiedRequest
 from ccr.upstream.google_token import GoogleToken, shared_token
@@ -105,10 +106,7 @@ class VertexAuth:
         return base
 
     def headers(self, ctx: RequestContext) -> dict[str, str]:
-        headers = {"content-type": "application/json", "authorization": f"Bearer {self.token(ctx)}"}
-        if ctx.stream:
-            headers["accept"] = "text/event-stream"
-        return headers
+        return json_headers(ctx, bearer(self.token(ctx)))
 
 
 @builtin
