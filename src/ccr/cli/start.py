@@ -17,6 +17,16 @@ from ccr.service.pidfile import ServiceState
 
 HostOption = Annotated[str | None, typer.Option("--host", help="Bind address (overrides HOST).")]
 PortOption = Annotated[int | None, typer.Option("--port", help="Port (overrides PORT).", min=1, max=65535)]
+WorkersOption = Annotated[
+    str | None,
+    typer.Option(
+        "--workers",
+        "-w",
+        help="Server processes sharing the port: a number, or 'auto' (one per CPU). Default 1. "
+        "Stats and session state are per worker (see docs/performance.md).",
+        show_default=False,
+    ),
+]
 
 
 def start(
@@ -27,6 +37,7 @@ def start(
     background: Annotated[
         bool, typer.Option("--daemon", "-d", help="Start in the background and wait until it is ready.")
     ] = False,
+    workers: WorkersOption = None,
 ) -> None:
     """Run the router in the foreground (Ctrl-C or SIGTERM stops it), or in the background.
 
@@ -40,13 +51,16 @@ def start(
       ccr start --daemon          # background; then ccr status, ccr stop
 
       ccr start --port 4000 --config ./team.json
+
+      ccr start --workers auto    # a shared gateway: one process per CPU
     """
+    count = _workers(workers)
     path = common.config_path(ctx, config)
     firstrun.prepare(path, common.explicit_config(ctx, config))
     cfg = common.load_or_exit(path)
     paths = ServicePaths(path)
     if background:
-        start_background(paths, host, port)
+        start_background(paths, host, port, workers=workers)
         return
     state = pidfile.new_state(os.getpid(), client_host(host or cfg.HOST, cfg.APIKEY), port or cfg.PORT, path)
     live = pidfile.claim(paths, state)
@@ -57,7 +71,7 @@ def start(
     try:
         from ccr.server.serve import serve
 
-        code = serve(cfg, host=host, port=port)
+        code = serve(cfg, host=host, port=port, workers=count)
     except _Stopped:
         code = 0
     finally:
@@ -67,6 +81,18 @@ def start(
 
 class _Stopped(Exception):
     pass
+
+
+def _workers(value: str | None) -> int:
+    if value is None:
+        return 1
+    from ccr.errors import ConfigError
+    from ccr.server.workers import worker_count
+
+    try:
+        return worker_count(value)
+    except ConfigError as exc:
+        common.fail(exc.message, 2)
 
 
 def _exit_cleanly_on_signals() -> None:
@@ -92,7 +118,9 @@ def report_running(paths: ServicePaths, live: ServiceState) -> None:
         common.info("It was started by `ccr code`; it now keeps running until `ccr stop`.")
 
 
-def start_background(paths: ServicePaths, host: str | None, port: int | None, owner: str = "user") -> ServiceState:
+def start_background(
+    paths: ServicePaths, host: str | None, port: int | None, owner: str = "user", workers: str | None = None
+) -> ServiceState:
     with file_lock(paths.lock_file):
         live = pidfile.running_state(paths)
         if live is not None:
@@ -100,7 +128,7 @@ def start_background(paths: ServicePaths, host: str | None, port: int | None, ow
             return live
         try:
             with common.spinner("Starting the router…"):
-                state = daemon.start_daemon(paths, owner=owner, host=host, port=port)
+                state = daemon.start_daemon(paths, owner=owner, host=host, port=port, workers=workers)
         except daemon.StartError as exc:
             common.show_start_error(exc)
     common.info(

@@ -14,7 +14,7 @@ import uvicorn
 from ccr.config.schema import Config
 from ccr.errors import ConfigError
 from ccr.logs import setup_logging
-from ccr.server.app import create_app
+from ccr.server.app import RouterApp, create_app
 from ccr.server.http_protocol import CoalescingHttpToolsProtocol
 
 log = logging.getLogger("ccr.server")
@@ -32,10 +32,12 @@ def effective_host(cfg: Config, host: str | None) -> str:
     return wanted
 
 
-def bind_socket(host: str, port: int) -> socket.socket:
+def bind_socket(host: str, port: int, *, reuse_port: bool = False, listen: bool = True) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if reuse_port:  # several workers each listen on the port; Linux spreads connections over them
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     try:
         sock.bind((host, port))
     except OSError as exc:
@@ -45,7 +47,8 @@ def bind_socket(host: str, port: int) -> socket.socket:
                 "PORT", f"{host}:{port} is already in use (is ccr already running? try `ccr status`)"
             ) from None
         raise ConfigError("HOST", f"cannot listen on {host}:{port}: {exc.strerror}") from None
-    sock.listen(2048)
+    if listen:
+        sock.listen(2048)
     sock.set_inheritable(True)
     return sock
 
@@ -65,19 +68,8 @@ class _Server(uvicorn.Server):
         super().handle_exit(sig, frame)
 
 
-def serve(cfg: Config, host: str | None = None, port: int | None = None) -> int:
-    """Serve until SIGTERM/SIGINT; returns the process exit code."""
-    log_file = setup_logging(cfg)
-    bind_host = effective_host(cfg, host)
-    bind_port = port or cfg.PORT
-    try:
-        app = create_app(cfg)
-        sock = bind_socket(bind_host, bind_port)
-    except ConfigError as exc:
-        print(f"ccr: {exc.message}", file=sys.stderr)
-        return 2
-    app.state.host, app.state.port = bind_host, sock.getsockname()[1]
-    server = _Server(
+def make_server(cfg: Config, app: RouterApp) -> uvicorn.Server:
+    return _Server(
         uvicorn.Config(
             app,
             loop="uvloop",
@@ -91,12 +83,35 @@ def serve(cfg: Config, host: str | None = None, port: int | None = None) -> int:
             server_header=False,
         )
     )
+
+
+def serve(cfg: Config, host: str | None = None, port: int | None = None, workers: int = 1) -> int:
+    """Serve until SIGTERM/SIGINT; returns the process exit code."""
+    log_file = setup_logging(cfg)
+    bind_host = effective_host(cfg, host)
+    bind_port = port or cfg.PORT
+    if workers > 1:
+        from ccr.server.workers import serve_workers
+
+        return serve_workers(cfg, bind_host, bind_port, workers, log_file)
+    try:
+        app = create_app(cfg)
+        sock = bind_socket(bind_host, bind_port)
+    except ConfigError as exc:
+        print(f"ccr: {exc.message}", file=sys.stderr)
+        return 2
+    app.state.host, app.state.port = bind_host, sock.getsockname()[1]
+    announce(bind_host, app.state.port, log_file, cfg)
+    make_server(cfg, app).run(sockets=[sock])
+    return 0
+
+
+def announce(host: str, port: int, log_file: object, cfg: Config, workers: int = 1) -> None:
     print(
-        f"ccr: listening on http://{bind_host}:{app.state.port}"
+        f"ccr: listening on http://{host}:{port}"
+        + (f" with {workers} workers" if workers > 1 else "")
         + (f" (log: {log_file})" if log_file else ""),
         file=sys.stderr,
         flush=True,
     )
-    log.info("listening on %s:%s with config %s", bind_host, app.state.port, cfg.path)
-    server.run(sockets=[sock])
-    return 0
+    log.info("listening on %s:%s with config %s", host, port, cfg.path)

@@ -38,12 +38,16 @@ class StartError(Exception):
         self.log = log
 
 
-def spawn_command(config: Path, host: str | None = None, port: int | None = None) -> list[str]:
+def spawn_command(
+    config: Path, host: str | None = None, port: int | None = None, workers: str | None = None
+) -> list[str]:
     cmd = [sys.executable, "-m", "ccr", "start", "--config", str(config)]
     if host:
         cmd += ["--host", host]
     if port:
         cmd += ["--port", str(port)]
+    if workers:
+        cmd += ["--workers", workers]
     return cmd
 
 
@@ -83,12 +87,13 @@ def start_daemon(
     host: str | None = None,
     port: int | None = None,
     timeout: float = START_TIMEOUT_S,
+    workers: str | None = None,
 ) -> ServiceState:
     """Start `ccr start` detached and wait until it is healthy; raises StartError with its output."""
     fd, offset = _open_daemon_log(paths)
     try:
         proc = subprocess.Popen(
-            spawn_command(paths.config, host, port),
+            spawn_command(paths.config, host, port, workers),
             stdin=subprocess.DEVNULL,
             stdout=fd,
             stderr=subprocess.STDOUT,
