@@ -219,6 +219,42 @@ def test_vertex_claude_passthrough(tmp_path: Path, sdk_for: Any) -> None:
     assert sent["tools"][0]["input_schema"] == READ["input_schema"]  # nothing converted, nothing lost
 
 
+def test_vertex_openai_streams_openai_chunks_with_a_google_token(tmp_path: Path, sdk_for: Any) -> None:
+    from ccr.testing import openai_text_chunks
+
+    chunks = [b"data: " + orjson.dumps(c) + b"\n\n" for c in openai_text_chunks("from model garden")]
+    path = "/v1/projects/p2/locations/europe-west4/endpoints/openapi/chat/completions"
+    with MockHttp(
+        {
+            "/token": json_reply({"access_token": "ya29.o", "expires_in": 3600}),
+            path: sse_reply([*chunks, b"data: [DONE]\n\n"]),
+        }
+    ) as google:
+        options = {
+            "credentials": str(service_account(tmp_path, google.url + "/token")),
+            "project": "p2",
+            "location": "europe-west4",
+        }
+        cfg = config(
+            {"name": "vo", "api_base_url": google.url, "transformer": {"use": [["vertex-openai", options]]}},
+            "google/gemini-2.5-flash",
+        )
+        with (
+            run_router(cfg, tmp_path) as url,
+            sdk_for(url).messages.stream(
+                model="x", max_tokens=9, messages=[{"role": "user", "content": "hi"}]
+            ) as stream,
+        ):
+            text = "".join(stream.text_stream)
+            final = stream.get_final_message()
+    assert text == "from model garden" and final.usage.output_tokens == 5
+    (req,) = google.seen(path)
+    assert req.headers["Authorization"] == "Bearer ya29.o"
+    sent = req.json()
+    assert sent["model"] == "google/gemini-2.5-flash" and sent["stream"] is True
+    assert sent["messages"] == [{"role": "user", "content": "hi"}]
+
+
 # ---------------------------------------------------------------- anthropic passthrough
 
 

@@ -10,7 +10,7 @@ import pytest
 from ccr.errors import PluginError
 from ccr.transformers.anthropic import Anthropic, messages_url
 from ccr.transformers.testing import make_ctx
-from ccr.transformers.vertex import VertexClaude, VertexGemini
+from ccr.transformers.vertex import VertexClaude, VertexGemini, VertexOpenAI
 
 BETAS = "claude-code-20250219,interleaved-thinking-2025-05-14,context-management-2025-06-27,oauth-2025-04-20"
 CLIENT = {
@@ -154,3 +154,49 @@ def test_vertex_project_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "/projects/env-proj/locations/asia-northeast1/" in url and url.startswith(
         "https://asia-northeast1-aiplatform"
     )
+
+
+OPENAPI = "projects/proj-1/locations/us-central1/endpoints/openapi/chat/completions"
+
+
+@pytest.mark.parametrize(
+    ("base", "url"),
+    [
+        pytest.param(
+            "https://aiplatform.googleapis.com",
+            f"https://us-central1-aiplatform.googleapis.com/v1/{OPENAPI}",
+            id="host",
+        ),
+        pytest.param(
+            "https://us-central1-aiplatform.googleapis.com/v1beta1",
+            f"https://us-central1-aiplatform.googleapis.com/v1beta1/{OPENAPI}",
+            id="versioned",
+        ),
+        pytest.param(
+            "https://aiplatform.googleapis.com/v1/projects/{project}/locations/{location}/endpoints/openapi",
+            f"https://us-central1-aiplatform.googleapis.com/v1/{OPENAPI}",
+            id="placeholders",
+        ),
+        pytest.param(f"https://proxy.example/v1/{OPENAPI}", f"https://proxy.example/v1/{OPENAPI}", id="full-url"),
+    ],
+)
+def test_vertex_openai_request(base: str, url: str) -> None:
+    ctx = make_ctx("google/gemini-2.5-flash", stream=True, api_base_url=base)
+    ctx.state["vertex-token"] = "ya29.o"
+    body = {
+        "model": "google/gemini-2.5-flash",
+        "reasoning": {"effort": "high"},
+        "messages": [{"role": "assistant", "content": "a", "reasoning_content": "r", "reasoning_signature": "s"}],
+    }
+    req = VertexOpenAI({**VERTEX, "location": "us-central1"}).build(body, ctx)
+    assert req.url == url
+    assert req.headers == {
+        "content-type": "application/json",
+        "authorization": "Bearer ya29.o",
+        "accept": "text/event-stream",
+    }
+    # OpenAI's own fields only: our reasoning replay and the `reasoning` object stay home
+    assert orjson.loads(req.body) == {
+        "model": "google/gemini-2.5-flash",
+        "messages": [{"role": "assistant", "content": "a"}],
+    }

@@ -133,6 +133,7 @@ REFERENCE_NAMES = [
     "vercel",
     "forcereasoning",
     "extrathinktag",
+    "vertex-openai",
 ]
 
 

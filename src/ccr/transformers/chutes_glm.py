@@ -17,7 +17,7 @@ Request: thinking on/off through `chat_template_kwargs.enable_thinking`, no `cac
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, ClassVar
 
 import orjson
 
@@ -115,6 +115,9 @@ def tool_schemas(ctx: RequestContext) -> dict[str, dict[str, Any]]:
 class ChutesGlm(TagReasoning):
     name = "chutes-glm"
     description = "GLM on Chutes: <think> tags → thinking, GLM tool-call markup → tool calls"
+    options_doc: ClassVar[dict[str, str]] = {
+        "starts_inside": "true when the output starts inside <think> (only </think> appears)"
+    }
 
     def request(self, body: UnifiedRequest, ctx: RequestContext) -> UnifiedRequest:
         wish = thinking_request(body, ctx)

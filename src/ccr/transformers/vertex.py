@@ -1,6 +1,6 @@
-"""`vertex-gemini` and `vertex-claude`: Gemini and Claude on Google Cloud Vertex AI.
+"""`vertex-gemini`, `vertex-claude` and `vertex-openai`: models on Google Cloud Vertex AI.
 
-Both authenticate with an OAuth token (see google_token: a service-account file, inline
+All three authenticate with an OAuth token (see google_token: a service-account file, inline
 service-account fields, or Application Default Credentials), fetched before the request and
 refreshed before it expires. Project: option `project`, else GOOGLE_CLOUD_PROJECT (or
 GCLOUD_PROJECT), else the credentials' own project. Location: option `location`, else
@@ -11,9 +11,13 @@ GOOGLE_CLOUD_LOCATION, else us-central1 (Gemini) / us-east5 (Claude).
 URL, `anthropic_version: vertex-2023-10-16` added) and the answer relayed unchanged — tools,
 thinking, images and cache control all survive (the original converted it lossily).
 
+`vertex-openai` is Vertex's OpenAI-compatible Chat Completions endpoint (Gemini and Model Garden
+models such as `google/gemini-2.5-flash` or `meta/llama-…`): the body is OpenAI's, unchanged.
+
 `api_base_url` may be the Vertex host (`https://aiplatform.googleapis.com` or a regional one) or
 any URL with `{project}`/`{location}` placeholders; a host without a path gets the standard
-`/v1/projects/…/locations/…/publishers/…/models` path.
+`/v1/projects/…/locations/…/publishers/…/models` path (`…/endpoints/openapi/chat/completions`
+for `vertex-openai`).
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from ccr.errors import PluginError
 from ccr.transformers.anthropic import BetaFilter, str_list
 from ccr.transformers.base import Endpoint, RequestContext, UpstreamRequest
 from ccr.transformers.gemini import GeminiWire, method
-from ccr.transformers.openai import bearer, json_headers
+from ccr.transformers.openai import OpenAI, bearer, json_headers, strip_internal_fields
 from ccr.transformers.registry import builtin
 from ccr.types import AnthropicRequest, UnifiedRequest
 from ccr.upstream.google_token import GoogleToken, shared_token
@@ -90,20 +94,34 @@ class VertexAuth:
     def location_id(self) -> str:
         return self.location or os.environ.get("GOOGLE_CLOUD_LOCATION") or self.default_location
 
-    def models_url(self, base: str, publisher: str) -> str:
+    def _base(self, base: str) -> tuple[str, str]:
+        """`base` with its placeholders filled and the regional host; and the path it lacks, if any:
+        "" (it has a path of its own), "v1" (a bare host) or "version" (ends in /v1 or /v1beta1)."""
         project, location = self.project_id(), self.location_id()
         base = base.rstrip("/").replace("{project}", project).replace("{location}", location)
         parts = urlsplit(base)
         if parts.netloc == "aiplatform.googleapis.com" and location != "global":
             base = base.replace("://aiplatform.", f"://{location}-aiplatform.", 1)
-        if base.endswith("/models"):
-            return base
-        tail = f"/projects/{project}/locations/{location}/publishers/{publisher}/models"
         if parts.path in ("", "/"):
-            return base + "/v1" + tail
-        if base.rsplit("/", 1)[-1] in ("v1", "v1beta1"):
-            return base + tail
-        return base
+            return base, "v1"
+        return base, "version" if base.rsplit("/", 1)[-1] in ("v1", "v1beta1") else ""
+
+    def _under_location(self, base: str, tail: str) -> str:
+        base, missing = self._base(base)
+        full = f"/projects/{self.project_id()}/locations/{self.location_id()}/{tail}"
+        return base + "/v1" + full if missing == "v1" else base + full if missing else base
+
+    def models_url(self, base: str, publisher: str) -> str:
+        if base.rstrip("/").endswith("/models"):
+            return self._base(base)[0]
+        return self._under_location(base, f"publishers/{publisher}/models")
+
+    def chat_url(self, base: str) -> str:
+        """Vertex's OpenAI-compatible endpoint (`…/endpoints/openapi/chat/completions`)."""
+        filled, missing = self._base(base)
+        if filled.endswith("/chat/completions"):
+            return filled
+        return (self._under_location(base, "endpoints/openapi") if missing else filled) + "/chat/completions"
 
     def headers(self, ctx: RequestContext) -> dict[str, str]:
         return json_headers(ctx, bearer(self.token(ctx)))
@@ -161,3 +179,24 @@ class VertexClaude(Endpoint):
         if beta:
             headers["anthropic-beta"] = beta
         return UpstreamRequest(url, headers, orjson.dumps(out))
+
+
+@builtin
+class VertexOpenAI(OpenAI):
+    name = "vertex-openai"
+    description = "OpenAI-compatible models on Vertex AI (Gemini, Model Garden) with a Google OAuth token"
+    options_doc: ClassVar[dict[str, str]] = _OPTIONS_DOC
+
+    def __init__(self, options: Mapping[str, Any] | None = None) -> None:
+        super().__init__(options)
+        self.auth = VertexAuth(self.options, self.name, "us-central1")
+
+    async def prepare(self, ctx: RequestContext) -> None:
+        await self.auth.prepare(ctx)
+
+    def build(self, body: UnifiedRequest, ctx: RequestContext) -> UpstreamRequest:
+        # Google's endpoint takes OpenAI's fields only: no reasoning replay, no `reasoning` object.
+        body = strip_internal_fields(body, strict=True)
+        return UpstreamRequest(
+            self.auth.chat_url(ctx.provider.api_base_url), self.auth.headers(ctx), orjson.dumps(body)
+        )
