@@ -2,6 +2,7 @@
 OpenAI wire shapes, an SSE collector and launchers for our router. See docs/testing.md."""
 
 from ccr.testing.anthropic_shapes import anthropic_event, anthropic_text_events, anthropic_tool_use_events
+from ccr.testing.asgi import AsgiAnswer, asgi_request
 from ccr.testing.claude_code import ClaudeRun, run_claude
 from ccr.testing.mock_upstream import MockUpstream
 from ccr.testing.openai_shapes import (
@@ -14,9 +15,14 @@ from ccr.testing.openai_shapes import (
 from ccr.testing.responses import MockResponse, RecordedRequest, Responder, plan_writes
 from ccr.testing.router import run_router, run_router_process, write_config
 from ccr.testing.sse import assemble_message, check_anthropic_stream, collect_sse, parse_sse, parse_sse_bytes
+from ccr.upstream.memory import MemoryAnswer, MemoryRequest, MemoryTransport
 
 __all__ = [
+    "AsgiAnswer",
     "ClaudeRun",
+    "MemoryAnswer",
+    "MemoryRequest",
+    "MemoryTransport",
     "MockResponse",
     "MockUpstream",
     "RecordedRequest",
@@ -24,6 +30,7 @@ __all__ = [
     "anthropic_event",
     "anthropic_text_events",
     "anthropic_tool_use_events",
+    "asgi_request",
     "assemble_message",
     "check_anthropic_stream",
     "chunk",
