@@ -68,21 +68,12 @@ _SHORT_KEY = 256
 def collect_parts(body: Mapping[str, Any]) -> tuple[list[str], int]:
     """The strings to encode, and the tokens charged at a fixed cost (images, PDFs)."""
     parts: list[str] = []
-    fixed = 0
-    system = body.get("system")
-    if isinstance(system, str):
-        _add(parts, system)
-    elif isinstance(system, list):
-        fixed += _blocks(system, parts)
+    fixed = _content(body.get("system"), parts)
     messages = body.get("messages")
     if isinstance(messages, list):
         for message in messages:
             if isinstance(message, dict):
-                content = message.get("content")
-                if isinstance(content, str):
-                    _add(parts, content)
-                elif isinstance(content, list):
-                    fixed += _blocks(content, parts)
+                fixed += _content(message.get("content"), parts)
     tools = body.get("tools")
     if isinstance(tools, list):
         for tool in tools:
@@ -99,6 +90,14 @@ def _add(parts: list[str], value: object) -> None:
         parts.extend(v for v in value if isinstance(v, str) and v)
 
 
+def _content(value: object, parts: list[str]) -> int:
+    """A string, or a list of content blocks (system, message, tool result, document content)."""
+    if isinstance(value, list):
+        return _blocks(value, parts)
+    _add(parts, value)
+    return 0
+
+
 def _blocks(blocks: list[Any], parts: list[str]) -> int:
     fixed = 0
     for block in blocks:
@@ -109,11 +108,7 @@ def _blocks(blocks: list[Any], parts: list[str]) -> int:
         if kind == "text":
             _add(parts, block.get("text"))
         elif kind == "tool_result":
-            content = block.get("content")
-            if isinstance(content, list):
-                fixed += _blocks(content, parts)
-            else:
-                _add(parts, content)
+            fixed += _content(block.get("content"), parts)
         elif kind in ("tool_use", "server_tool_use"):
             if "input" in block:
                 parts.append(compact_json(block["input"]))
@@ -137,11 +132,7 @@ def _document(block: Mapping[str, Any], parts: list[str]) -> int:
         _add(parts, source.get("data"))
         return 0
     if kind == "content":
-        content = source.get("content")
-        if isinstance(content, list):
-            return _blocks(content, parts)
-        _add(parts, content)
-        return 0
+        return _content(source.get("content"), parts)
     return DOCUMENT_TOKENS
 
 
