@@ -8,8 +8,8 @@ that think by default (GLM, Qwen 3) when the client did not ask for thinking.
 from __future__ import annotations
 
 from ccr.transformers.base import RequestContext, Transformer
-from ccr.transformers.common import strip_cache_control, strip_replayed_reasoning, thinking_request
-from ccr.transformers.groq import drop_schema_keys
+from ccr.transformers.common import thinking_request
+from ccr.transformers.groq import scrub
 from ccr.transformers.registry import builtin
 from ccr.types import UnifiedRequest
 
@@ -24,10 +24,8 @@ class Cerebras(Transformer):
         body.pop("reasoning", None)
         model = ctx.model.lower()
         if "gpt-oss" in model:
-            body["reasoning_effort"] = (wish.effort or "medium") if wish.enabled else "low"
+            body["reasoning_effort"] = wish.openai_effort()
         elif any(name in model for name in ("glm", "qwen-3", "qwen3")):
             body["disable_reasoning"] = not wish.enabled
-        strip_cache_control(body)
-        strip_replayed_reasoning(body)
-        drop_schema_keys(body)
+        scrub(body)
         return body

@@ -130,6 +130,11 @@ class Thinking:
     """False when the client asked Anthropic to omit thinking text (Claude Code 2.x does)."""
     adaptive: bool = False
 
+    def openai_effort(self) -> str:
+        """OpenAI's `reasoning_effort` for this wish (gpt-oss, o-series, GPT-5): the client's effort,
+        medium when it named none; low when it asked not to think (these models cannot stop)."""
+        return (self.effort or "medium") if self.enabled else "low"
+
 
 _EFFORTS = {
     "minimal": "low",

@@ -24,11 +24,18 @@ def drop_schema_keys(body: UnifiedRequest, keys: tuple[str, ...] = ("$schema",))
             function["parameters"] = {k: v for k, v in params.items() if k not in keys}
 
 
+def scrub(body: UnifiedRequest) -> None:
+    """What Groq and Cerebras reject: `cache_control`, replayed reasoning, `$schema` in tool schemas."""
+    strip_cache_control(body)
+    strip_replayed_reasoning(body)
+    drop_schema_keys(body)
+
+
 def reasoning_effort_for(model: str, body: UnifiedRequest, ctx: RequestContext) -> str | None:
     wish = thinking_request(body, ctx)
     low = model.lower()
     if "gpt-oss" in low:
-        return (wish.effort or "medium") if wish.enabled else "low"
+        return wish.openai_effort()
     if "qwen3" in low or "qwen-3" in low:
         return "default" if wish.enabled else "none"
     return None
@@ -44,7 +51,5 @@ class Groq(Transformer):
         body.pop("reasoning", None)
         if effort is not None:
             body["reasoning_effort"] = effort
-        strip_cache_control(body)
-        strip_replayed_reasoning(body)
-        drop_schema_keys(body)
+        scrub(body)
         return body

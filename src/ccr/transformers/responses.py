@@ -73,7 +73,7 @@ class OpenAIResponses(Endpoint):
         if not enabled:
             return None
         wish = thinking_request(body, ctx)
-        out: Json = {"effort": (wish.effort or "medium") if wish.enabled else "low"}
+        out: Json = {"effort": wish.openai_effort()}
         if self.summary != "none" and wish.display:
             out["summary"] = self.summary
         return out
