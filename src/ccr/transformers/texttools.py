@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ccr.transformers.base import RequestContext, Transformer
+from ccr.transformers.common import first_choice
 from ccr.transformers.registry import builtin
 from ccr.transformers.textcall_scan import CallPiece, CallScanner, Piece, TextPiece
 from ccr.types import UnifiedChunk, UnifiedRequest, UnifiedResponse
@@ -68,10 +69,10 @@ class TextToolCalls(Transformer):
 
     def response(self, body: UnifiedResponse, ctx: RequestContext) -> UnifiedResponse:
         st = ctx.state.get(self.name)
-        choices = body.get("choices")
-        if st is None or not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
+        choice = first_choice(body)
+        if st is None or choice is None:
             return body
-        message = choices[0].get("message")
+        message = choice.get("message")
         if not isinstance(message, dict) or message.get("tool_calls"):
             return body
         content = message.get("content")
@@ -85,17 +86,16 @@ class TextToolCalls(Transformer):
         text = "".join(p.text for p in pieces if isinstance(p, TextPiece))
         message["content"] = text or None
         message["tool_calls"] = [_tool_call(c, i) for i, c in enumerate(calls)]
-        choices[0]["finish_reason"] = "tool_calls"
+        choice["finish_reason"] = "tool_calls"
         return body
 
     def stream_chunk(self, chunk: UnifiedChunk, ctx: RequestContext) -> list[UnifiedChunk]:
         st = ctx.state.get(self.name)
-        choices = chunk.get("choices")
-        if st is None or st.native_calls or not choices or not isinstance(choices[0], dict):
+        choice = first_choice(chunk)
+        if st is None or st.native_calls or choice is None:
             return [chunk]
         if not st.template:
             st.template = {k: chunk[k] for k in _TEMPLATE_KEYS if k in chunk}
-        choice = choices[0]
         delta = choice.get("delta")
         if not isinstance(delta, dict):
             delta = {}
