@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from ccr.upstream import http1_conn
+from ccr.upstream import http1_response
 from ccr.upstream.http1 import Http1Transport
 from ccr.upstream.transport import Timeouts, TransportError
 from tests.upstream.http_script import Answer, ScriptServer, Seen, chunked, reset, response, send
@@ -223,7 +223,7 @@ def test_refused_connection_names_the_address() -> None:
 
 
 def test_large_body_pauses_reading_until_taken() -> None:
-    big = b"y" * (3 * http1_conn.HIGH_WATER)
+    big = b"y" * (3 * http1_response.HIGH_WATER)
 
     async def body(srv: ScriptServer, t: Http1Transport) -> None:
         resp = await t.send(req(srv.url), T)
@@ -284,3 +284,36 @@ def test_tls_with_an_untrusted_certificate_is_refused(tmp_path: Path) -> None:
             await t.send(req(srv.url), T)
 
     run([send(response(200, b"never"))], body, tls=server)
+
+
+def test_waiting_for_a_quiet_provider_neither_loses_data_nor_resets_the_idle_limit() -> None:
+    stream = chunked([b"data: 1\n\n", b"data: 2\n\n"])
+    first_end = stream.index(b"data: 2") - len(b"%x\r\n" % len(b"data: 2\n\n"))
+    answer, release = hold(stream[:first_end], rest=stream[first_end:])
+
+    async def body(srv: ScriptServer, t: Http1Transport) -> None:
+        resp = await t.send(req(srv.url), Timeouts(connect=5, first_byte=5, idle=0.5, total=None))
+        assert await resp.read_chunk_within(0.05) == b"data: 1\n\n"
+        assert await resp.read_chunk_within(0.05) is None  # quiet: the caller may ping
+        release.set()
+        assert await resp.read_chunk_within(5) == b"data: 2\n\n"
+        assert await resp.read_chunk_within(5) == b""
+        assert next(iter(t._pools.values())).idle  # complete and reused, not aborted
+
+    run([answer], body)
+
+
+def test_quiet_waits_still_end_at_the_idle_limit() -> None:
+    answer, _ = hold(chunked([b"data: 1\n\n"])[:-5])
+
+    async def body(srv: ScriptServer, t: Http1Transport) -> None:
+        resp = await t.send(req(srv.url), Timeouts(connect=5, first_byte=5, idle=0.3, total=None))
+        assert await resp.read_chunk_within(0.05) == b"data: 1\n\n"
+        quiet = 0
+        with pytest.raises(TransportError, match="stream stalled"):
+            for _ in range(40):  # were the limit restarted by each wait, this would never fail
+                assert await resp.read_chunk_within(0.05) is None
+                quiet += 1
+        assert 1 <= quiet <= 10  # the caller got its chances to ping
+
+    run([answer], body)

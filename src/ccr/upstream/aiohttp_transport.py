@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 
 import aiohttp
@@ -11,10 +12,11 @@ from ccr.upstream.transport import Timeouts, TransportError
 
 
 class AiohttpResponse:
-    __slots__ = ("_resp", "headers", "status")
+    __slots__ = ("_pending", "_resp", "headers", "status")
 
     def __init__(self, resp: aiohttp.ClientResponse) -> None:
         self._resp = resp
+        self._pending: asyncio.Task[bytes] | None = None
         self.status = resp.status
         self.headers: Mapping[str, str] = resp.headers
 
@@ -36,7 +38,20 @@ class AiohttpResponse:
         except aiohttp.ClientError as exc:
             raise TransportError(f"connection lost mid-stream: {_describe(exc)}") from None
 
+    async def read_chunk_within(self, wait_s: float) -> bytes | None:
+        # One read task waited on across calls, so a ping never cancels (and restarts) the read.
+        if self._pending is None:
+            self._pending = asyncio.ensure_future(self.read_chunk())
+        done, _ = await asyncio.wait((self._pending,), timeout=wait_s)
+        if not done:
+            return None
+        task, self._pending = self._pending, None
+        return task.result()
+
     def close(self) -> None:
+        if self._pending is not None:
+            self._pending.cancel()
+            self._pending = None
         self._resp.close()
 
 

@@ -28,7 +28,8 @@ from dataclasses import dataclass
 from urllib.parse import quote, unquote, urlsplit
 
 from ccr.transformers.base import UpstreamRequest
-from ccr.upstream.http1_conn import Connection, Http1Response
+from ccr.upstream.http1_conn import Connection
+from ccr.upstream.http1_response import Http1Response
 from ccr.upstream.transport import Timeouts, TransportError
 
 DEFAULT_LIMIT_PER_HOST = 128

@@ -88,6 +88,9 @@ class MemoryResponse:
         self._next += 1
         return answer.pieces[self._next - 1]
 
+    async def read_chunk_within(self, wait_s: float) -> bytes | None:
+        return await self.read_chunk()  # scripted pieces are always there at once
+
     def close(self) -> None:
         self.closed = True
 

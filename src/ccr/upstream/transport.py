@@ -45,6 +45,12 @@ class UpstreamResponse(Protocol):
         """The next piece of the body as it arrives; b"" at the end."""
         ...
 
+    async def read_chunk_within(self, wait_s: float) -> bytes | None:
+        """`read_chunk`, or None when nothing arrived within `wait_s` (the server then sends a
+        ping). Nothing is lost, and the idle limit keeps counting from the provider's last bytes:
+        never cancel a `read_chunk` for this (the http1 transport drops a cancelled connection)."""
+        ...
+
     def close(self) -> None: ...
 
 
