@@ -63,7 +63,7 @@ browser-deps:
 		echo "browser-deps: no Chromium found: the browser tests (tests/ui) will be skipped; install it with: sudo apt-get install chromium"
 
 bench: $(STAMP)
-	@echo "see docs/performance.md"
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 # Refresh requirements.lock from a fresh venv (run after changing dependencies).
 lock:

@@ -1,0 +1,73 @@
+"""Streaming latency the router adds: time to first byte, and the delay of each forwarded chunk.
+
+The mock paces its events (2 ms apart) and writes its send time (`time.monotonic_ns()`, one
+clock for every process on the machine) into each delta's text. A client reads the stream —
+once from the mock directly, once through the router — and notes when each delta arrives. The
+router's added delay is the difference between the two, per percentile.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import time
+from urllib.parse import urlsplit
+
+_STAMP = re.compile(rb" t(\d{6,})")
+
+
+def one_stream(url: str, path: str, body: bytes, key: str) -> tuple[float, list[float]]:
+    """(time to the first body byte, [arrival − send time of each stamped delta]) in ms."""
+    parts = urlsplit(url)
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: {parts.netloc}\r\ncontent-type: application/json\r\n"
+        f"x-api-key: {key}\r\ncontent-length: {len(body)}\r\nconnection: close\r\n\r\n"
+    ).encode()
+    delays: list[float] = []
+    ttfb = 0.0
+    with socket.create_connection((parts.hostname, parts.port), timeout=30) as sock:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sent = time.monotonic_ns()
+        sock.sendall(head + body)
+        buf = pending = b""
+        while True:
+            data = sock.recv(65536)
+            now = time.monotonic_ns()
+            if not data:
+                break
+            if not ttfb and b"\r\n\r\n" in buf + data:
+                ttfb = (now - sent) / 1e6
+            buf += data
+            # Only whole lines: a stamp cut by a read boundary would read as a much older time.
+            whole, _, pending = (pending + data).rpartition(b"\n")
+            delays += [(now - int(m.group(1))) / 1e6 for m in _STAMP.finditer(whole)]
+            if buf.endswith(b"\r\n0\r\n\r\n"):  # the last chunk (the mock keeps the connection)
+                break
+    assert b"200" in buf.split(b"\r\n", 1)[0], buf[:200]
+    return ttfb, delays
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * q))] if ordered else 0.0
+
+
+def measure(direct_url: str, router_url: str, body: bytes, key: str, streams: int) -> dict[str, float]:
+    """Added TTFB and per-chunk delay (p50/p99, ms): router minus direct."""
+    out: dict[str, float] = {}
+    for name, url, path in (("direct", direct_url, "/v1/chat/completions"), ("router", router_url, "/v1/messages")):
+        ttfbs: list[float] = []
+        delays: list[float] = []
+        for _ in range(streams):
+            ttfb, per_chunk = one_stream(url, path, body, key)
+            ttfbs.append(ttfb)
+            delays += per_chunk
+        if len(delays) < streams * 50:
+            raise AssertionError(f"{name}: only {len(delays)} stamped chunks arrived for {streams} streams")
+        for q, label in ((0.5, "p50"), (0.99, "p99")):
+            out[f"{name}_ttfb_{label}"] = percentile(ttfbs, q)
+            out[f"{name}_chunk_{label}"] = percentile(delays, q)
+    for label in ("p50", "p99"):
+        out[f"added_ttfb_{label}"] = out[f"router_ttfb_{label}"] - out[f"direct_ttfb_{label}"]
+        out[f"added_chunk_{label}"] = out[f"router_chunk_{label}"] - out[f"direct_chunk_{label}"]
+    return out
