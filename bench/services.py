@@ -28,7 +28,8 @@ def free_port() -> int:
 @contextlib.contextmanager
 def mock() -> Iterator[str]:
     """The mock provider in its own process; yields its base URL."""
-    proc = subprocess.Popen([sys.executable, str(HERE / "mock.py"), "--port", "0"], stdout=subprocess.PIPE, text=True)
+    cmd = [sys.executable, str(HERE / "mock_provider.py"), "--port", "0"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
     try:
         assert proc.stdout is not None
         line = proc.stdout.readline()

@@ -8,7 +8,7 @@ body size / 4. Nothing sleeps unless `POST /__mock/config {"chunk_delay_ms": N}`
 stream events; `{"stamp": true}` makes each delta's text the send time (`time.monotonic_ns()`),
 which `bench/latency.py` reads back through the router.
 
-Usage: python bench/mock.py --port 18300   (prints "ready <port>" once listening)
+Usage: python bench/mock_provider.py --port 18300   (prints "ready <port>" once listening)
 """
 
 from __future__ import annotations
