@@ -127,8 +127,21 @@ class VertexAuth:
         return json_headers(ctx, bearer(self.token(ctx)))
 
 
+class OnVertex(Endpoint):
+    """An endpoint that gets a Google OAuth token before each request (`self.auth`)."""
+
+    default_location: ClassVar[str] = "us-central1"
+
+    def __init__(self, options: Mapping[str, Any] | None = None) -> None:
+        super().__init__(options)
+        self.auth = VertexAuth(self.options, self.name, self.default_location)
+
+    async def prepare(self, ctx: RequestContext) -> None:
+        await self.auth.prepare(ctx)
+
+
 @builtin
-class VertexGemini(GeminiWire):
+class VertexGemini(OnVertex, GeminiWire):
     name = "vertex-gemini"
     description = "Gemini on Vertex AI (OAuth from a service account or ADC), native wire format"
     options_doc: ClassVar[dict[str, str]] = {
@@ -136,20 +149,13 @@ class VertexGemini(GeminiWire):
         "schema / safety_threshold": "as for gemini",
     }
 
-    def __init__(self, options: Mapping[str, Any] | None = None) -> None:
-        super().__init__(options)
-        self.auth = VertexAuth(self.options, self.name, "us-central1")
-
-    async def prepare(self, ctx: RequestContext) -> None:
-        await self.auth.prepare(ctx)
-
     def build(self, body: UnifiedRequest, ctx: RequestContext) -> UpstreamRequest:
         url = f"{self.auth.models_url(ctx.provider.api_base_url, 'google')}/{ctx.model}:{method(ctx.stream)}"
         return UpstreamRequest(url, self.auth.headers(ctx), orjson.dumps(self.payload(body, ctx)))
 
 
 @builtin
-class VertexClaude(Endpoint):
+class VertexClaude(OnVertex):
     name = "vertex-claude"
     description = "Claude on Vertex AI: Anthropic-native passthrough with a Google OAuth token"
     options_doc: ClassVar[dict[str, str]] = {
@@ -159,15 +165,12 @@ class VertexClaude(Endpoint):
         "drop_fields": "top-level body fields to remove",
     }
     passthrough = True
+    default_location = "us-east5"
 
     def __init__(self, options: Mapping[str, Any] | None = None) -> None:
         super().__init__(options)
-        self.auth = VertexAuth(self.options, self.name, "us-east5")
         self.betas = BetaFilter(str_list(self.options, "drop_betas"), self.options.get("betas") is True)
         self.drop_fields = frozenset(str_list(self.options, "drop_fields")) | {"model"}
-
-    async def prepare(self, ctx: RequestContext) -> None:
-        await self.auth.prepare(ctx)
 
     def build_anthropic(self, body: AnthropicRequest, ctx: RequestContext) -> UpstreamRequest:
         out = {k: v for k, v in body.items() if k not in self.drop_fields}
@@ -182,17 +185,10 @@ class VertexClaude(Endpoint):
 
 
 @builtin
-class VertexOpenAI(OpenAI):
+class VertexOpenAI(OnVertex, OpenAI):
     name = "vertex-openai"
     description = "OpenAI-compatible models on Vertex AI (Gemini, Model Garden) with a Google OAuth token"
     options_doc: ClassVar[dict[str, str]] = _OPTIONS_DOC
-
-    def __init__(self, options: Mapping[str, Any] | None = None) -> None:
-        super().__init__(options)
-        self.auth = VertexAuth(self.options, self.name, "us-central1")
-
-    async def prepare(self, ctx: RequestContext) -> None:
-        await self.auth.prepare(ctx)
 
     def build(self, body: UnifiedRequest, ctx: RequestContext) -> UpstreamRequest:
         # Google's endpoint takes OpenAI's fields only: no reasoning replay, no `reasoning` object.
