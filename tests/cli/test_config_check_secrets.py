@@ -58,3 +58,24 @@ def test_check_output_holds_no_secret(tmp_path: Path) -> None:
     effective = json.loads(runner.invoke(app, ["config", "check", "--json", "--config", str(cfg)]).stdout)
     assert effective["PROXY_URL"] == "http://bob:****st-1@127.0.0.1:3128"
     assert effective["Providers"][0]["models"] == ["m"]  # ordinary values stay readable
+
+
+def test_a_config_open_to_other_users_is_warned_about(tmp_path: Path) -> None:
+    folder = tmp_path / "ccr"
+    folder.mkdir(mode=0o700)
+    cfg = folder / "config.json"
+    cfg.write_text(
+        json.dumps(
+            {
+                "Router": {"default": "p,m"},
+                "Providers": [{"name": "p", "api_base_url": "http://127.0.0.1:1", "models": ["m"]}],
+            }
+        )
+    )
+    cfg.chmod(0o644)
+    loose = runner.invoke(app, ["config", "check", "--config", str(cfg)])
+    assert loose.exit_code == 0
+    assert f"{cfg} is open to other users (mode 644)" in loose.stdout and f"chmod 600 {cfg}" in loose.stdout
+    assert f"chmod 700 {folder}" not in loose.stdout
+    cfg.chmod(0o600)
+    assert "open to other users" not in runner.invoke(app, ["config", "check", "--config", str(cfg)]).stdout

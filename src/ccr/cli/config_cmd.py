@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import unquote, urlsplit, urlunsplit
@@ -107,6 +109,8 @@ def check(
 
 def warnings_for(cfg: Config) -> list[str]:
     out = [f"unknown key '{k}' (kept, but the router does not use it)" for k in cfg.unknown_keys()]
+    if cfg.path is not None:
+        out += readable_by_others(cfg.path)
     if not cfg.Router.default:
         out.append("Router.default is not set: requests without a matching route will fail")
     if cfg.CUSTOM_ROUTER_PATH and not Path(cfg.CUSTOM_ROUTER_PATH).expanduser().is_file():
@@ -114,6 +118,21 @@ def warnings_for(cfg: Config) -> list[str]:
     for i, t in enumerate(cfg.transformers):
         if not Path(t.path).expanduser().is_file():
             out.append(f"transformers[{i}].path: {t.path} does not exist")
+    return out
+
+
+def readable_by_others(path: Path) -> list[str]:
+    """A config written by hand or by CCR 1.x is often 0644: others on the machine can read its keys."""
+    if os.name != "posix":
+        return []
+    out = []
+    for target, fix in ((path, "600"), (path.parent, "700")):
+        try:
+            mode = stat.S_IMODE(target.stat().st_mode)
+        except OSError:
+            continue
+        if mode & 0o077:
+            out.append(f"{target} is open to other users (mode {mode:o}); it may hold keys: chmod {fix} {target}")
     return out
 
 
