@@ -139,3 +139,28 @@ def test_streamed_chunks_in_order_and_connection_close(server: int) -> None:
         pieces.append(body[:n])
         body = body[n + 2 :]
     assert b"".join(pieces) == b"".join(b"%d;" % i for i in range(50))
+
+
+async def test_a_complete_response_is_sent_before_the_app_returns() -> None:
+    from uvicorn.config import Config
+    from uvicorn.server import ServerState
+
+    seen_after_last_send: list[list[bytes]] = []
+    fake = FakeTransport()
+    done = asyncio.Event()
+
+    async def small_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"2")]})
+        await send({"type": "http.response.body", "body": b"ok"})
+        seen_after_last_send.append(list(fake.writes))  # before any later loop step
+        done.set()
+
+    config = Config(small_app, http=CoalescingHttpToolsProtocol, lifespan="off", log_level="warning")
+    config.load()
+    proto = CoalescingHttpToolsProtocol(config=config, server_state=ServerState(), app_state={})
+    proto.connection_made(fake)  # type: ignore[arg-type]
+    proto.data_received(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    await done.wait()
+    (writes,) = seen_after_last_send
+    assert len(writes) == 1 and writes[0].startswith(b"HTTP/1.1 200 OK\r\n") and writes[0].endswith(b"\r\n\r\nok")
+    proto.connection_lost(None)

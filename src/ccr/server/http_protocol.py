@@ -4,8 +4,8 @@ uvicorn writes a response's status line and headers as soon as the app sends
 `http.response.start`, then the body in a second write: two send() calls, each waking the client.
 On loopback that second syscall was ~5 % of the router's CPU per small request. Here a
 connection's writes are held until the end of the current loop step and go out together, so
-headers + body (or a burst of stream events) cost one send(). The delay is one loop step
-(microseconds when idle), never a timer.
+headers + body (or a burst of stream events) cost one send(). A complete response goes out at
+once; the writes of a response still streaming wait at most one loop step, never a timer.
 """
 
 from __future__ import annotations
@@ -80,5 +80,12 @@ class CoalescingHttpToolsProtocol(HttpToolsProtocol):
     """Give to `uvicorn.Config(http=…)`."""
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        wrapped: Any = CoalescingTransport(transport, self.loop)
+        self._coalescing = CoalescingTransport(transport, self.loop)
+        wrapped: Any = self._coalescing
         super().connection_made(wrapped)
+
+    def on_response_complete(self) -> None:
+        # The response is whole: send it now, not at the next loop step — the app still has
+        # book-keeping to do after its last `send`, and the client should not wait for it.
+        self._coalescing.flush()
+        super().on_response_complete()
