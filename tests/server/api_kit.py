@@ -14,7 +14,7 @@ import orjson
 from aiohttp import web
 
 from ccr.testing import MockResponse, MockUpstream, openai_text_chunks
-from ccr.testing.responses import ServeContext
+from ccr.testing.responses import Responder, ServeContext
 
 APIKEY = "sk-router-ui-test-0001"
 UPSTREAM_KEY = "sk-upstream-secret-7777"
@@ -96,3 +96,15 @@ def gated_stream(gate: threading.Event, text: str) -> MockResponse:
         return resp
 
     return MockResponse(serve, "gated")
+
+
+def models_listing(*ids: str) -> MockResponse:
+    """An OpenAI-shaped `GET /v1/models` answer."""
+    return MockResponse.json({"object": "list", "data": [{"id": i, "object": "model"} for i in ids]})
+
+
+def by_path(answers: dict[str, MockResponse], other: MockResponse | None = None) -> Responder:
+    """A MockUpstream responder choosing the answer by request path (`other` for the rest, else
+    a chat completion), so one mock serves both the models list and the chat endpoint."""
+    rest = other or MockResponse.text_or_stream("Hello from the mock upstream.")
+    return lambda recorded: answers.get(recorded.path, rest)

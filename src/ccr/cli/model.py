@@ -9,9 +9,10 @@ from typing import Annotated, Any
 
 import typer
 
-from ccr.cli import common, discover, model_edit
+from ccr.cli import common, model_edit
 from ccr.cli.model_edit import EditError, NewProvider
 from ccr.errors import ConfigError
+from ccr.upstream.models_list import ModelListError, list_models
 
 app = typer.Typer(
     help="""Choose the model of each route, add models and providers.
@@ -233,8 +234,8 @@ def add_provider_cmd(
     found: list[str] = []
     if fetch:
         try:
-            found = discover.list_models(url, key or None)
-        except OSError as exc:
+            found = list_models(url, key or None)
+        except ModelListError as exc:
             common.fail(f"--discover: {exc}", 1)
     specs = [parse_transformer(t) for t in transformers or []]
     warn_unknown_transformers(specs)
@@ -282,8 +283,8 @@ def discover_cmd(
             common.fail(f"no provider named '{target}' in the config", 2)
         url, key = provider.api_base_url, provider.api_key
     try:
-        ids = discover.list_models(url, key)
-    except OSError as exc:
+        ids = list_models(url, key)
+    except ModelListError as exc:
         common.fail(str(exc), 1)
     for model_id in ids:
         typer.echo(model_id)

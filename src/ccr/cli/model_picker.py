@@ -10,9 +10,10 @@ from typing import Any
 import questionary
 from questionary import Choice
 
-from ccr.cli import discover, model_edit
+from ccr.cli import model_edit
 from ccr.cli.model import _read, apply_and_save, show_routes
 from ccr.cli.model_edit import EditError, NewProvider
+from ccr.upstream.models_list import ModelListError, list_models
 
 UNSET = "__unset__"
 LOCAL_OLLAMA = "http://localhost:11434/v1/chat/completions"
@@ -137,8 +138,8 @@ def _name_problem(text: str, taken: set[str]) -> str | None:
 def choose_models(url: str, key: Any, existing: list[str]) -> list[str]:
     """Models the server lists (to tick), or typed by hand when it lists none."""
     try:
-        offered = [m for m in discover.list_models(url, key if isinstance(key, str) else None, timeout=2.0)]
-    except OSError:
+        offered = list_models(url, key if isinstance(key, str) else None, timeout=2.0)
+    except ModelListError:
         offered = []
     offered = [m for m in offered if m.lower() not in {e.lower() for e in existing}]
     if offered:
