@@ -50,6 +50,7 @@ CALLS: list[tuple[str, str, dict[str, str], Any]] = [
     ("POST", "/api/config/restore", WRITE, {"name": "nope.bak"}),
     ("GET", "/api/transformers", READ, None),
     ("POST", "/api/providers/test", WRITE, {"provider": "mock", "model": "mock-model"}),
+    ("POST", "/api/providers/models", WRITE, {"provider": "mock"}),
     ("POST", "/api/statusline/preview", WRITE, {}),
     ("GET", "/api/requests", READ, None),
     ("GET", "/api/usage", READ, None),

@@ -1,5 +1,5 @@
 """Management API under `/api/` (documented in docs/api.md): used by the CLI (status, reload) and
-the web UI (config, transformers, requests, usage, provider test, live events).
+the web UI (config, transformers, requests, usage, provider test and models list, live events).
 
 Host, Origin and the `x-ccr-action: 1` header of state-changing calls are checked before any of
 this runs (middleware/host.py); the APIKEY by middleware/auth.py.
@@ -17,6 +17,7 @@ from starlette.routing import BaseRoute, Route
 from ccr.errors import CcrError, ConfigError, RequestError
 from ccr.server.routes.api_common import api_error, error_from, json_response, read_json_object
 from ccr.server.routes.api_config import ConfigService, Conflict, Invalid
+from ccr.server.routes.api_models import ModelLister
 from ccr.server.routes.api_probe import ProviderProbe
 from ccr.server.routes.api_statusline import statusline_preview
 from ccr.server.routes.api_usage import EventStream, UsageRoutes
@@ -86,6 +87,7 @@ class _Handlers:
         self.state = state
         self.configs = configs
         self.probe = ProviderProbe(configs)
+        self.models = ModelLister(configs)
 
     async def get_config(self, request: Request) -> dict[str, Any]:
         return self.configs.snapshot()
@@ -111,6 +113,9 @@ class _Handlers:
     async def test_provider(self, request: Request) -> dict[str, Any]:
         return await self.probe.run(await read_json_object(request))
 
+    async def provider_models(self, request: Request) -> dict[str, Any]:
+        return await self.models.run(await read_json_object(request))
+
     async def preview(self, request: Request) -> dict[str, Any]:
         return statusline_preview(await read_json_object(request))
 
@@ -135,6 +140,7 @@ def api_routes(state: AppState) -> list[BaseRoute]:
         _route("/api/config/restore", ui.restore, "POST"),
         _route("/api/transformers", ui.transformers, "GET"),
         _route("/api/providers/test", ui.test_provider, "POST"),
+        _route("/api/providers/models", ui.provider_models, "POST"),
         _route("/api/statusline/preview", ui.preview, "POST"),
         _route("/api/requests", usage.requests, "GET"),
         _route("/api/usage", usage.usage, "GET"),
