@@ -98,6 +98,18 @@ def test_sighup_replaces_every_worker_and_keeps_serving(router: tuple[str, subpr
     assert ask(url) == 200
 
 
+def test_sighup_with_a_broken_config_keeps_the_running_workers(
+    router: tuple[str, subprocess.Popen[bytes], Path], tmp_path: Path
+) -> None:
+    url, proc, out = router
+    before = workers_of(proc)
+    (tmp_path / "config.json").write_text('{"Providers": "not a list"}')
+    proc.send_signal(signal.SIGHUP)
+    until(lambda: "did not start" in out.read_text(), "the failed reload to be reported")
+    until(lambda: workers_of(proc) == before, "the failed new workers to be gone")
+    assert ask(url) == 200
+
+
 def test_a_dead_worker_is_replaced(router: tuple[str, subprocess.Popen[bytes], Path]) -> None:
     url, proc, _ = router
     victim = min(workers_of(proc))

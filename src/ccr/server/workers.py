@@ -10,9 +10,10 @@ worker builds its own app from the config file, so:
 * per worker: request stats and the UI's live view, session usage (long-context rule), the
   circuit breaker, key cool-downs, connection pools. The daily usage file merges all workers.
 * SIGTERM / SIGINT to the main process: every worker finishes its requests and exits.
-* SIGHUP: new workers start with a fresh read of the config while the old ones finish what
-  they are serving — how to apply a config change with several workers (a save in the UI
-  reloads only the worker that served it).
+* SIGHUP: new workers start with a fresh read of the config; once they listen, the old ones
+  finish what they are serving and exit — how to apply a config change with several workers
+  (a save in the UI reloads only the worker that served it). If the new workers cannot start
+  (a broken config), the old ones keep serving.
 * a worker that dies is replaced; workers that keep dying at start stop the whole server.
 """
 
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import os
+import select
 import signal
 import socket
 import sys
@@ -90,6 +92,8 @@ class Supervisor:
         self.retiring: set[int] = set()
         self.stopping = False
         self.quick_deaths = 0
+        self._ready_r, self._ready_w = os.pipe()
+        """Each worker writes its pid here once it listens (SIGHUP waits for that)."""
 
     def run(self) -> int:
         if not hasattr(os, "fork"):
@@ -119,16 +123,45 @@ class Supervisor:
         return 0
 
     def _on_signal(self, signum: int) -> None:
-        if signum == signal.SIGHUP and not self.stopping:
-            log.info("SIGHUP: starting %d new workers with a fresh read of the config", self.count)
-            old = list(self.children)
-            self.children.clear()
-            self.retiring.update(old)
-            for _ in range(self.count):
-                self._spawn()
-            self._kill(old, signal.SIGTERM)
-        elif signum != signal.SIGHUP:
+        if signum != signal.SIGHUP:
             self._stop()
+        elif not self.stopping:
+            self._reload()
+
+    def _reload(self) -> None:
+        log.info("SIGHUP: starting %d new workers with a fresh read of the config", self.count)
+        old = self.children
+        self.children = {}
+        for _ in range(self.count):
+            self._spawn()
+        if self._wait_ready(set(self.children)):
+            self.retiring.update(old)
+            self._kill(list(old), signal.SIGTERM)
+            return
+        print("ccr: the new workers did not start (see above); the running ones keep serving", file=sys.stderr)
+        self.retiring.update(self.children)
+        self._kill(list(self.children), signal.SIGTERM)
+        self.children = old
+
+    def _wait_ready(self, pids: set[int], limit_s: float = 30.0) -> bool:
+        """True once every worker in `pids` listens; False if one exits or time runs out."""
+        deadline = time.monotonic() + limit_s
+        while pids and time.monotonic() < deadline:
+            try:
+                readable, _, _ = select.select([self._ready_r], [], [], 0.2)
+            except _Signal as sig:
+                if sig.signum != signal.SIGHUP:
+                    self._stop()
+                    return False
+                continue
+            if readable:
+                data = os.read(self._ready_r, 4096)
+                pids -= {int.from_bytes(data[i : i + 4], "little") for i in range(0, len(data) - 3, 4)}
+            for pid in list(pids):
+                if os.waitpid(pid, os.WNOHANG)[0] == pid:  # died before listening
+                    self.children.pop(pid, None)
+                    return False
+        return not pids
 
     def _reaped(self, pid: int, status: int) -> bool:
         """Book-keep a finished worker; True when workers keep dying and we should give up."""
@@ -202,6 +235,7 @@ class Supervisor:
 
                 sock = bind_socket(self.host, port, reuse_port=True)
                 self.sock.close()
+            os.write(self._ready_w, os.getpid().to_bytes(4, "little"))  # listening: connections queue here
             app.state.host, app.state.port = self.host, port
             make_server(cfg, app).run(sockets=[sock])
         except ConfigError as exc:
