@@ -164,3 +164,33 @@ async def test_a_complete_response_is_sent_before_the_app_returns() -> None:
     (writes,) = seen_after_last_send
     assert len(writes) == 1 and writes[0].startswith(b"HTTP/1.1 200 OK\r\n") and writes[0].endswith(b"\r\n\r\nok")
     proto.connection_lost(None)
+
+
+async def test_disconnect_hook_fires_once_and_only_before_the_response_is_complete() -> None:
+    from uvicorn.config import Config
+    from uvicorn.server import ServerState
+
+    from ccr.server.http_protocol import DISCONNECT_EXTENSION
+
+    calls: list[str] = []
+    release = asyncio.Event()
+
+    async def hooked_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        hook = scope["extensions"][DISCONNECT_EXTENSION]
+        hook.callback = lambda: calls.append(scope["path"])
+        if scope["path"] == "/done":
+            await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"0")]})
+            await send({"type": "http.response.body", "body": b""})
+        await release.wait()
+
+    config = Config(hooked_app, http=CoalescingHttpToolsProtocol, lifespan="off", log_level="warning")
+    config.load()
+    for path, expected in (("/done", []), ("/pending", ["/pending"])):
+        proto = CoalescingHttpToolsProtocol(config=config, server_state=ServerState(), app_state={})
+        proto.connection_made(FakeTransport())  # type: ignore[arg-type]
+        proto.data_received(f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        await asyncio.sleep(0)  # the app starts and registers its callback
+        proto.connection_lost(None)
+        proto.connection_lost(None)  # a second report must not call it again
+        assert calls == expected
+    release.set()

@@ -3,21 +3,24 @@
 uvicorn reports a disconnect only through `receive()` and never cancels the application, so a
 request whose client left would otherwise keep its provider call running: through connecting,
 waiting minutes for a slow model's first byte, retries and fallbacks, or a whole non-streamed
-answer. One watcher per request waits on `receive()` instead; a disconnect that comes before the
-response is complete cancels the serving task, which closes the provider request wherever it is.
+answer. A disconnect that comes before the response is complete cancels the serving task, which
+closes the provider request wherever it is. Under `ccr start` the server itself reports the
+disconnect (the `ccr.disconnect` scope extension, server/http_protocol.py); elsewhere one watcher
+task per request waits on `receive()`.
 """
 
 from __future__ import annotations
 
 import asyncio
 
-from ccr.server.asgi import Message, Receive, Send
+from ccr.server.asgi import Message, Receive, Scope, Send
+from ccr.server.http_protocol import DISCONNECT_EXTENSION, DisconnectHook
 
 
 class DisconnectWatch:
-    __slots__ = ("_task", "_watcher", "client_gone", "complete")
+    __slots__ = ("_hook", "_task", "_watcher", "client_gone", "complete")
 
-    def __init__(self, receive: Receive) -> None:
+    def __init__(self, receive: Receive, scope: Scope | None = None) -> None:
         task = asyncio.current_task()
         assert task is not None
         self._task = task
@@ -25,19 +28,31 @@ class DisconnectWatch:
         """The last byte of the response was handed to the server: a disconnect now is normal."""
         self.client_gone = False
         """The client left before the response was complete (the serving task was cancelled)."""
-        self._watcher = asyncio.ensure_future(self._watch(receive))
+        hook = scope.get("extensions", {}).get(DISCONNECT_EXTENSION) if scope is not None else None
+        self._hook = hook if isinstance(hook, DisconnectHook) else None
+        self._watcher: asyncio.Future[None] | None = None
+        if self._hook is not None:
+            self._hook.callback = self._left  # no task, no wrapped send: the server tells us
+        else:
+            self._watcher = asyncio.ensure_future(self._watch(receive))
+
+    def _left(self) -> None:
+        if not self.complete:
+            self.client_gone = True
+            self._task.cancel()
 
     async def _watch(self, receive: Receive) -> None:
         while True:
             message = await receive()
             if message["type"] == "http.disconnect":
-                if not self.complete:
-                    self.client_gone = True
-                    self._task.cancel()
+                self._left()
                 return
 
     def wrap(self, send: Send) -> Send:
-        """`send`, noting when the response is complete (uvicorn answers `receive()` then too)."""
+        """`send`, noting when the response is complete (uvicorn answers `receive()` then too).
+        With the server's hook, `send` itself: the server knows when the response is complete."""
+        if self._hook is not None:
+            return send
 
         async def tracked(message: Message) -> None:
             if message["type"] == "http.response.body" and not message.get("more_body", False):
@@ -56,4 +71,7 @@ class DisconnectWatch:
         # last byte, before the client's next request can look. The loop keeps the cancelled
         # watcher alive until it has ended.
         self.complete = True
-        self._watcher.cancel()
+        if self._hook is not None:
+            self._hook.callback = None
+        if self._watcher is not None:
+            self._watcher.cancel()

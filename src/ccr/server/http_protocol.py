@@ -11,9 +11,23 @@ once; the writes of a response still streaming wait at most one loop step, never
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+DISCONNECT_EXTENSION = "ccr.disconnect"
+
+
+class DisconnectHook:
+    """In `scope["extensions"]["ccr.disconnect"]`: set `callback` and the server calls it (once)
+    if the client's connection drops before the response is complete — what a watcher task
+    blocked on `receive()` would learn, without a task per request (server/disconnect.py)."""
+
+    __slots__ = ("callback",)
+
+    def __init__(self) -> None:
+        self.callback: Callable[[], None] | None = None
 
 
 class CoalescingTransport:
@@ -83,6 +97,19 @@ class CoalescingHttpToolsProtocol(HttpToolsProtocol):
         self._coalescing = CoalescingTransport(transport, self.loop)
         wrapped: Any = self._coalescing
         super().connection_made(wrapped)
+
+    def on_headers_complete(self) -> None:
+        self.scope["extensions"] = {DISCONNECT_EXTENSION: DisconnectHook()}  # type: ignore[dict-item]
+        super().on_headers_complete()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        cycle = self.cycle
+        if cycle is not None and not cycle.response_complete:
+            hook = cycle.scope.get("extensions", {}).get(DISCONNECT_EXTENSION)
+            if isinstance(hook, DisconnectHook) and hook.callback is not None:
+                callback, hook.callback = hook.callback, None
+                callback()
+        super().connection_lost(exc)
 
     def on_response_complete(self) -> None:
         # The response is whole: send it now, not at the next loop step — the app still has

@@ -84,7 +84,7 @@ class MessagesEndpoint:
 
     async def _serve(self, ex: Exchange, scope: Scope, receive: Receive, send: Send) -> None:
         req, headers = await self._read(ex, scope, receive)
-        ex.watch = watch = DisconnectWatch(receive)
+        ex.watch = watch = DisconnectWatch(receive, scope)
         try:
             await self._answer(ex, req, headers, watch.wrap(send))
         finally:
