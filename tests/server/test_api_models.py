@@ -74,6 +74,12 @@ def test_draft_key_forms(
     assert upstream.requests[0].headers.get("authorization") == header
 
 
+def test_url_from_the_routers_environment(router: str, upstream: MockUpstream, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CCR_TEST_MODELS_HOST", upstream.url)
+    status, data = ask(router, {"api_base_url": "${CCR_TEST_MODELS_HOST}/v1", "api_key": ""})
+    assert (status, data["ok"], data["url"]) == (200, True, upstream.url + "/v1/models")
+
+
 def test_key_echoed_by_a_failing_server_is_masked(router: str, upstream: MockUpstream) -> None:
     upstream.enqueue(MockResponse.error(401, f"Incorrect API key provided: {UPSTREAM_KEY}"))
     status, data = ask(router, {"provider": "alpha"})

@@ -61,9 +61,12 @@ class ModelLister:
             if saved is None:
                 raise RequestError(f"no address to ask: {USAGE}" if not name else self._unknown(name))
             url = saved.api_base_url
-        if not isinstance(url, str) or not url.strip().startswith(("http://", "https://")):
+        if not isinstance(url, str):
+            raise Invalid("api_base_url: must be a URL (a string)", path="api_base_url")
+        url = _from_env(url.strip(), "api_base_url")
+        if not url.startswith(("http://", "https://")):
             raise Invalid("api_base_url: not a URL (expected http://… or https://…)", path="api_base_url")
-        return url.strip(), self._key(body, name, saved)
+        return url, self._key(body, name, saved)
 
     def _saved(self, name: str | None) -> Provider | None:
         return self.state.runtime.config.provider(name.strip()) if name and name.strip() else None
@@ -85,13 +88,7 @@ class ModelLister:
             return None
         if ELLIPSIS in key:
             return self._unmask(key, name)
-        if "$" in key:
-            try:
-                resolved: str = interpolate(key, None, "api_key")
-            except ConfigError as err:
-                raise Invalid(f"{err.message} in the router's environment", path="api_key") from None
-            return resolved
-        return key
+        return _from_env(key, "api_key")
 
     def _unmask(self, key: str, name: str | None) -> str:
         cfg = self.state.runtime.config
@@ -105,3 +102,14 @@ class ModelLister:
         if ELLIPSIS in restored:
             raise Invalid("api_key: this masked key is not one the router has; type the key again", path="api_key")
         return str(restored)
+
+
+def _from_env(value: str, field: str) -> str:
+    """`$VAR` / `${VAR}` replaced from the router's environment, as the config loader does."""
+    if "$" not in value:
+        return value
+    try:
+        resolved: str = interpolate(value, None, field)
+    except ConfigError as err:
+        raise Invalid(f"{err.message} in the router's environment", path=field) from None
+    return resolved

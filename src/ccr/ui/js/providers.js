@@ -2,6 +2,7 @@
 import { api } from "./api.js";
 import { chainEditor } from "./chain.js";
 import { announce, button, clear, field, formatMs, h, nextId, put, select, textInput } from "./dom.js";
+import { forgetOffers, modelsFetcher } from "./provider_models.js";
 import { change, providers, store } from "./store.js";
 import { TEMPLATES, fromTemplate } from "./templates.js";
 
@@ -124,6 +125,7 @@ function editor(p, i) {
       help: "Shown masked. Leave it to keep the stored key; type a new key, or $ENV_VAR to read it from the router's environment.",
     }), key.toggle),
     field({ label: "Models (one per line)", path: `${base}.models`, control: models }),
+    modelsFetcher(p, i, models),
     chainEditor({
       label: "Transformers for every model",
       path: `${base}.transformer.use`,
@@ -216,6 +218,7 @@ function remove(i) {
     }
   });
   expanded.clear();
+  forgetOffers(); // they were kept by position
   rerender();
   announce(`Provider ${p.name} deleted${cleared.length ? `; routes cleared: ${cleared.join(", ")}` : ""}. Save to apply.`);
 }
