@@ -20,6 +20,7 @@ import httptools
 from ccr.upstream.http1_response import Http1Response
 
 if TYPE_CHECKING:
+    from ccr.upstream.clock import WaitClock
     from ccr.upstream.transport import Timeouts
 
 
@@ -150,8 +151,8 @@ class Connection(asyncio.Protocol):
 
     # -- ours ---------------------------------------------------------------------------
 
-    def begin(self, timeouts: Timeouts, deadline: float | None, loop: asyncio.AbstractEventLoop) -> Http1Response:
-        resp = Http1Response(self, timeouts, deadline, loop)
+    def begin(self, timeouts: Timeouts, deadline: float | None, clock: WaitClock) -> Http1Response:
+        resp = Http1Response(self, timeouts, deadline, clock)
         self.response = resp
         return resp
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from ccr.upstream.transport import TransportError
 
 if TYPE_CHECKING:
+    from ccr.upstream.clock import WaitClock
     from ccr.upstream.http1_conn import Connection
     from ccr.upstream.transport import Timeouts
 
@@ -22,20 +23,19 @@ class Http1Response:
     """The `UpstreamResponse` of the http1 transport."""
 
     __slots__ = (
-        "_conn", "_deadline", "_decoder", "_done", "_encoding", "_error", "_last_data", "_loop", "_parts",
+        "_clock", "_conn", "_deadline", "_decoder", "_done", "_encoding", "_error", "_last_data", "_loop", "_parts",
         "_size", "_timeouts", "_waiter", "headers", "status", "until_close",
     )  # fmt: skip
 
-    def __init__(
-        self, conn: Connection, timeouts: Timeouts, deadline: float | None, loop: asyncio.AbstractEventLoop
-    ) -> None:
+    def __init__(self, conn: Connection, timeouts: Timeouts, deadline: float | None, clock: WaitClock) -> None:
         self.status = 0
         self.headers: Mapping[str, str] = {}
         self.until_close = False
         self._conn: Connection | None = conn
         self._timeouts = timeouts
         self._deadline = deadline
-        self._loop = loop
+        self._clock = clock
+        self._loop = clock.loop
         self._parts: list[bytes] = []
         self._size = 0
         self._done = False
@@ -43,7 +43,7 @@ class Http1Response:
         self._waiter: asyncio.Future[bool] | None = None
         self._decoder: _Decoder | None = None
         self._encoding = ""
-        self._last_data = loop.time()
+        self._last_data = clock.loop.time()
         """When the provider last sent something: the idle limit counts from here."""
 
     # -- fed by the connection ------------------------------------------------------------
@@ -158,13 +158,14 @@ class Http1Response:
     async def _wait(self, limit_s: float) -> bool:
         """Wait for the connection to report; False on timeout. Cancellation aborts the connection."""
         loop = self._loop
+        at = loop.time() + limit_s
         if self._deadline is not None:
-            limit_s = min(limit_s, self._deadline - loop.time())
-            if limit_s <= 0:
-                return False
+            at = min(at, self._deadline)
+        if limit_s <= 0 or at <= loop.time():
+            return False
         waiter: asyncio.Future[bool] = loop.create_future()
         self._waiter = waiter
-        timer = loop.call_later(limit_s, _expire, waiter)
+        self._clock.add(waiter, at)
         try:
             return await waiter
         except asyncio.CancelledError:
@@ -172,12 +173,7 @@ class Http1Response:
             raise
         finally:
             self._waiter = None
-            timer.cancel()
-
-
-def _expire(waiter: asyncio.Future[bool]) -> None:
-    if not waiter.done():
-        waiter.set_result(False)
+            self._clock.discard(waiter)
 
 
 class _Decoder:
