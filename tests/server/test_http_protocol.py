@@ -194,3 +194,30 @@ async def test_disconnect_hook_fires_once_and_only_before_the_response_is_comple
         proto.connection_lost(None)  # a second report must not call it again
         assert calls == expected
     release.set()
+
+
+def test_idle_keep_alive_connections_are_closed_by_the_sweeper(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ccr.server.http_protocol import IdleSweeper
+
+    monkeypatch.setattr(IdleSweeper, "TICK_S", 0.05)
+    config = uvicorn.Config(
+        app, http=CoalescingHttpToolsProtocol, ws="none", lifespan="off", log_level="warning", timeout_keep_alive=0.2
+    )
+    srv = uvicorn.Server(config)
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(16)
+    thread = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        with socket.create_connection(sock.getsockname(), timeout=10) as conn:
+            conn.sendall(b"POST /?3 HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+            data = b""
+            while not data.endswith(b"xxx"):
+                data += conn.recv(4096)
+            conn.settimeout(10)
+            assert conn.recv(4096) == b""  # closed by the server once idle, not by our timeout
+    finally:
+        srv.should_exit = True
+        thread.join(10)
+        sock.close()

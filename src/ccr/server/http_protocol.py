@@ -90,19 +90,56 @@ class CoalescingTransport:
         return getattr(self._transport, name)
 
 
+class IdleSweeper:
+    """Closes keep-alive connections idle past `timeout_keep_alive`, checked once a second for all
+    of them — uvicorn arms (and cancels) a timer per response, ~10 µs of loop work each time."""
+
+    TICK_S = 1.0
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, timeout: float) -> None:
+        self.loop, self.timeout = loop, timeout
+        self.idle: dict[CoalescingHttpToolsProtocol, float] = {}
+        self._handle: asyncio.TimerHandle | None = None
+
+    def idle_from_now(self, proto: CoalescingHttpToolsProtocol) -> None:
+        self.idle[proto] = self.loop.time()
+        if self._handle is None:
+            self._handle = self.loop.call_later(self.TICK_S, self._tick)
+
+    def busy(self, proto: CoalescingHttpToolsProtocol) -> None:
+        self.idle.pop(proto, None)
+
+    def _tick(self) -> None:
+        limit = self.loop.time() - self.timeout
+        for proto in [p for p, since in self.idle.items() if since <= limit]:
+            del self.idle[proto]
+            proto.timeout_keep_alive_handler()
+        self._handle = self.loop.call_later(self.TICK_S, self._tick) if self.idle else None
+
+
 class CoalescingHttpToolsProtocol(HttpToolsProtocol):
     """Give to `uvicorn.Config(http=…)`."""
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         self._coalescing = CoalescingTransport(transport, self.loop)
         wrapped: Any = self._coalescing
+        sweeper = getattr(self.server_state, "ccr_idle_sweeper", None)
+        if sweeper is None or sweeper.loop is not self.loop:
+            sweeper = IdleSweeper(self.loop, self.timeout_keep_alive)
+            self.server_state.ccr_idle_sweeper = sweeper  # type: ignore[attr-defined]
+        self._sweeper: IdleSweeper = sweeper
         super().connection_made(wrapped)
+
+    def data_received(self, data: bytes) -> None:
+        self._sweeper.busy(self)
+        super().data_received(data)
 
     def on_headers_complete(self) -> None:
         self.scope["extensions"] = {DISCONNECT_EXTENSION: DisconnectHook()}  # type: ignore[dict-item]
         super().on_headers_complete()
 
     def connection_lost(self, exc: Exception | None) -> None:
+        self._sweeper.busy(self)
         cycle = self.cycle
         if cycle is not None and not cycle.response_complete:
             hook = cycle.scope.get("extensions", {}).get(DISCONNECT_EXTENSION)
@@ -115,4 +152,13 @@ class CoalescingHttpToolsProtocol(HttpToolsProtocol):
         # The response is whole: send it now, not at the next loop step — the app still has
         # book-keeping to do after its last `send`, and the client should not wait for it.
         self._coalescing.flush()
-        super().on_response_complete()
+        # uvicorn's own version of what follows, with the shared idle sweeper for its timer.
+        self.server_state.total_requests += 1
+        if self.transport.is_closing():
+            return
+        self.flow.resume_reading()
+        if self.pipeline:
+            cycle, app = self.pipeline.pop()
+            self._start_asgi_task(cycle, app)
+        else:
+            self._sweeper.idle_from_now(self)
