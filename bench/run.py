@@ -68,7 +68,8 @@ def measure(args: argparse.Namespace, work: Path) -> dict[str, object]:
                     results.append(cell)
                     print(f"  {name} {target}: {cell.rps:,.0f} req/s, {cell.errors} errors", file=sys.stderr)
         services.mock_config(mock_url, chunk_delay_ms=2, stamp=True)
-        lat = latency.measure(mock_url, url, (work / "realistic.json").read_bytes(), services.KEY, args.streams)
+        realistic, small = (work / "realistic.json").read_bytes(), (work / "small_stream.json").read_bytes()
+        lat = latency.measure(mock_url, url, realistic, services.KEY, args.streams, small)
         services.mock_config(mock_url, chunk_delay_ms=0, stamp=False)
     return {"cells": results, "latency": lat, "checked": checked}
 
@@ -103,9 +104,12 @@ def table(found: dict[str, object], args: argparse.Namespace) -> str:
     lat: dict[str, float] = found["latency"]  # type: ignore[assignment]
     rows += [
         "",
-        f"Streaming latency added by the router ({args.streams} streams, events 2 ms apart): time to first byte "
-        f"+{lat['added_ttfb_p50']:.2f} ms p50 / +{lat['added_ttfb_p99']:.2f} ms p99; per forwarded chunk "
-        f"+{lat['added_chunk_p50']:.3f} ms p50 / +{lat['added_chunk_p99']:.3f} ms p99.",
+        f"Streaming latency added by the router ({args.streams} streams, events 2 ms apart). Time to first byte: "
+        f"{lat['added_ttfb_p50']:+.2f} ms p50 / {lat['added_ttfb_p99']:+.2f} ms p99 for the 49 KB request, "
+        f"{lat['added_small_ttfb_p50']:+.2f} / {lat['added_small_ttfb_p99']:+.2f} ms for a small one. "
+        f"Per forwarded chunk: {lat['added_chunk_p50']:+.3f} ms p50 / {lat['added_chunk_p99']:+.3f} ms p99 "
+        f"(through the router {lat['router_chunk_p50']:.3f} / {lat['router_chunk_p99']:.3f} ms, "
+        f"direct {lat['direct_chunk_p50']:.3f} / {lat['direct_chunk_p99']:.3f} ms).",
     ]
     return "\n".join(rows)
 
@@ -139,7 +143,7 @@ def parse_args() -> argparse.Namespace:
     ap.add_argument("--warmup", type=float, default=2)
     ap.add_argument("--rounds", type=int, default=2, help="each cell is measured once per round")
     ap.add_argument("--workers", type=int, default=1, help="ccr start --workers")
-    ap.add_argument("--streams", type=int, default=30, help="streams for the latency measurement")
+    ap.add_argument("--streams", type=int, default=40, help="streams for the latency measurement")
     ap.add_argument("--smoke", action="store_true", help="short run for CI: correctness only, no timing claims")
     ap.add_argument("--compare", action="store_true", help="then run ../shared/bench/run.sh beside CCR 1.0.73")
     ap.add_argument("--json", type=Path, help="write the raw figures here")
