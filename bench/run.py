@@ -32,6 +32,7 @@ from pathlib import Path
 import bodies
 import cells
 import latency
+import procstat
 import services
 import verify
 
@@ -72,6 +73,28 @@ def measure(args: argparse.Namespace, work: Path) -> dict[str, object]:
         lat = latency.measure(mock_url, url, realistic, services.KEY, args.streams, small)
         services.mock_config(mock_url, chunk_delay_ms=0, stamp=False)
     return {"cells": results, "latency": lat, "checked": checked}
+
+
+def soak(args: argparse.Namespace, work: Path) -> int:
+    """Workload B for `--soak` minutes; the router's RSS sampled all along. Growth = end − 1st minute."""
+    write_bodies(work)
+    w = cells.WORKLOADS["B"]
+    with (
+        services.mock() as mock_url,
+        services.router(mock_url, work, args.workers) as (url, pid),
+        procstat.PeakRss(pid, interval=5) as rss,
+    ):
+        body, seconds = work / w.body, args.soak * 60
+        result = cells.load(url + "/v1/messages", body, "anthropic-sse", services.KEY, w.connections, seconds)
+    samples = rss.samples
+    first = max(v for t, v in samples if t <= 60)
+    last = samples[-1][1]
+    errors = result["bad_status"] + result["bad_body"] + result["socket_errors"]
+    print(f"\nsoak: workload B for {args.soak:g} min, {result['requests']:,} requests, {errors} errors")
+    print(f"router RSS: {first:.1f} MB in the first minute, {last:.1f} MB at the end, peak {rss.peak:.1f} MB")
+    for t, v in samples[:: max(1, len(samples) // 12)]:
+        print(f"  {t / 60:5.1f} min  {v:6.1f} MB")
+    return 1 if errors else 0
 
 
 def median(values: list[float]) -> float:
@@ -147,6 +170,7 @@ def parse_args() -> argparse.Namespace:
     ap.add_argument("--smoke", action="store_true", help="short run for CI: correctness only, no timing claims")
     ap.add_argument("--compare", action="store_true", help="then run ../shared/bench/run.sh beside CCR 1.0.73")
     ap.add_argument("--json", type=Path, help="write the raw figures here")
+    ap.add_argument("--soak", type=float, metavar="MINUTES", help="only a long run of workload B, watching RSS")
     args = ap.parse_args()
     args.workloads = [w.strip().upper() for w in args.workloads.split(",") if w.strip()]
     if unknown := [w for w in args.workloads if w not in cells.WORKLOADS]:
@@ -159,6 +183,9 @@ def parse_args() -> argparse.Namespace:
 def main() -> int:
     args = parse_args()
     started = time.monotonic()
+    if args.soak:
+        with tempfile.TemporaryDirectory(prefix="ccr-soak-") as tmp:
+            return soak(args, Path(tmp))
     with tempfile.TemporaryDirectory(prefix="ccr-bench-") as tmp:
         found = measure(args, Path(tmp))
     errors = sum(c.errors for c in found["cells"])  # type: ignore[attr-defined]
