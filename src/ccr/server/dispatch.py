@@ -140,9 +140,10 @@ async def _attempt(
     finally:
         resp.close()
     error = http_error(provider.name, target.model, resp.status, data, secrets=provider.key_list())
-    if resp.status in KEY_COOLDOWN_S:
-        state.keys.cool(provider, key, retry_after_seconds(resp.headers) or KEY_COOLDOWN_S[resp.status])
     wait = retry_after_seconds(resp.headers)
+    if resp.status in KEY_COOLDOWN_S:
+        # `Retry-After: 0` means "now", not "use the default cool-down".
+        state.keys.cool(provider, key, KEY_COOLDOWN_S[resp.status] if wait is None else wait)
     other_key = resp.status in KEY_COOLDOWN_S and state.keys.has_other(provider, key)
     if other_key:
         wait = 0.0  # the next try uses another key: no reason to wait
