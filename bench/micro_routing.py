@@ -28,6 +28,7 @@ from types import ModuleType
 from typing import Any
 
 import orjson
+from stall import max_stall_ms
 
 from ccr.config.schema import validate_config
 from ccr.protocol import tokens
@@ -92,30 +93,12 @@ async def median_us(router: Router, raw: bytes, fresh_session: bool = False) -> 
     return statistics.median(samples)
 
 
-async def max_stall_ms(router: Router | None, raw: bytes) -> float:
-    """Longest gap between ticks of a 1 ms ticker while the body is routed (None: nothing runs)."""
-    stop = False
-    worst = 0.0
-
-    async def ticker() -> None:
-        nonlocal worst
-        last = time.perf_counter()
-        while not stop:
-            await asyncio.sleep(0.001)
-            now = time.perf_counter()
-            worst = max(worst, now - last)
-            last = now
-
+async def route_stall_ms(router: Router | None, raw: bytes) -> float:
+    """Longest event-loop stall while the body is routed (None: nothing runs, the loop's own noise)."""
     body = orjson.loads(raw)
-    task = asyncio.ensure_future(ticker())
-    await asyncio.sleep(0.01)
     if router is None:
-        await asyncio.sleep(0.02)
-    else:
-        await router.route(RoutingRequest(body=body, headers={}, body_size=len(raw)))
-    stop = True
-    await task
-    return worst * 1000
+        return await max_stall_ms(lambda: asyncio.sleep(0.02))
+    return await max_stall_ms(lambda: router.route(RoutingRequest(body=body, headers={}, body_size=len(raw))))
 
 
 def unique_big(base: dict[str, Any], copies: int) -> bytes:
@@ -168,8 +151,8 @@ async def run(tmp: Path) -> None:
         noise, stalls = [], []
         for _ in range(7):
             tokens._counter = tokens.TokenCounter()
-            noise.append(await max_stall_ms(None, big))
-            stalls.append(await max_stall_ms(make_router(config(tmp), tmp), big))
+            noise.append(await route_stall_ms(None, big))
+            stalls.append(await route_stall_ms(make_router(config(tmp), tmp), big))
         print(
             f"event-loop stall routing a cold {len(big) // 1000} KB body: median {statistics.median(stalls):.1f} ms, "
             f"max {max(stalls):.1f} ms (idle loop: median {statistics.median(noise):.1f}, max {max(noise):.1f})"

@@ -23,6 +23,7 @@ from types import ModuleType
 from typing import Any
 
 import orjson
+from stall import max_stall_ms
 
 from ccr.protocol import cl100k
 from ccr.protocol.tokens import TokenCounter, estimate_tokens_from_bytes, get_encoding, token_bounds
@@ -57,30 +58,6 @@ def big_body(base: dict[str, Any], copies: int) -> dict[str, Any]:
     raw = orjson.dumps(base["messages"]).decode()
     messages = [m for i in range(copies) for m in orjson.loads(raw.replace("the ", f"the{i} "))]
     return dict(base, messages=messages)
-
-
-async def max_stall_ms(count: Callable[[], Any]) -> float:
-    """Longest gap between ticks of a 1 ms ticker while `count` runs on the same loop."""
-    stop = False
-    worst = 0.0
-
-    async def ticker() -> None:
-        nonlocal worst
-        last = time.perf_counter()
-        while not stop:
-            await asyncio.sleep(0.001)
-            now = time.perf_counter()
-            worst = max(worst, now - last)
-            last = now
-
-    task = asyncio.create_task(ticker())
-    await asyncio.sleep(0.01)
-    result = count()
-    if asyncio.iscoroutine(result):
-        await result
-    stop = True
-    await task
-    return worst * 1000
 
 
 def main() -> None:
