@@ -132,7 +132,11 @@ class Stats:
         if agg is None:
             agg = self.usage[key] = ModelUsage()
         agg.add(rec)
-        self._minute(int(rec.time // 60)).models.setdefault(key, ModelUsage()).add(rec)
+        minute = self._minute(int(rec.time // 60)).models
+        per_minute = minute.get(key)
+        if per_minute is None:  # not setdefault: that would build a ModelUsage on every request
+            per_minute = minute[key] = ModelUsage()
+        per_minute.add(rec)
         for listener in list(self.listeners):
             try:
                 listener(rec)
