@@ -70,8 +70,12 @@ def router(upstream: MockUpstream, tmp_path: Path) -> Iterator[tuple[str, subpro
         yield url, proc, out
     finally:
         if proc.poll() is None:
-            proc.kill()
-            proc.wait(10)
+            proc.terminate()
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(10)
 
 
 def workers_of(proc: subprocess.Popen[bytes]) -> set[int]:
@@ -117,6 +121,15 @@ def test_a_dead_worker_is_replaced(router: tuple[str, subprocess.Popen[bytes], P
     until(lambda: len(workers_of(proc)) == 2 and victim not in workers_of(proc), "a replacement worker")
     assert ask(url) == 200
     assert proc.poll() is None
+
+
+def test_workers_end_when_the_main_process_is_killed(router: tuple[str, subprocess.Popen[bytes], Path]) -> None:
+    _, proc, _ = router
+    children = [psutil.Process(pid) for pid in workers_of(proc)]
+    proc.kill()  # SIGKILL: the main process cannot stop its workers itself
+    proc.wait(10)
+    _, alive = psutil.wait_procs(children, timeout=20)
+    assert not alive, "orphaned workers kept running"
 
 
 def test_port_in_use_is_a_clear_error(upstream: MockUpstream, tmp_path: Path) -> None:

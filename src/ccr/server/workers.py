@@ -25,6 +25,7 @@ import select
 import signal
 import socket
 import sys
+import threading
 import time
 import traceback
 from types import FrameType
@@ -78,6 +79,18 @@ def serve_workers(cfg: Config, host: str, port: int, count: int, log_file: objec
         return 2
     announce(host, sock.getsockname()[1], log_file, cfg, count)
     return Supervisor(cfg, sock, host, count).run()
+
+
+def _end_with(parent: int) -> None:
+    """A worker must not outlive the main process: killed with SIGKILL, it cannot stop them, and
+    orphans would keep serving with nobody supervising. Checked once a second (any OS)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)  # polling: there is no portable "parent died" notification
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="ccr-parent-watch", daemon=True).start()
 
 
 class Supervisor:
@@ -210,8 +223,10 @@ class Supervisor:
                 pass
 
     def _spawn(self) -> None:
+        parent = os.getpid()
         pid = os.fork()
         if pid == 0:
+            _end_with(parent)
             os._exit(self._worker())  # never return into the caller's clean-up (pid file, …)
         self.children[pid] = time.monotonic()
 
