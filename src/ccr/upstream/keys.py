@@ -46,6 +46,4 @@ class KeyPool:
 
     def has_other(self, provider: Provider, key: str | None) -> bool:
         now = self._clock()
-        return any(
-            k != key and self._cool_until.get((provider.name, k), 0.0) <= now for k in provider.key_list()
-        )
+        return any(k != key and self._cool_until.get((provider.name, k), 0.0) <= now for k in provider.key_list())
