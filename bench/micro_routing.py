@@ -15,20 +15,16 @@ Usage: .venv/bin/python bench/micro_routing.py [path/to/bodies.py]
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import io
 import logging
-import os
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import orjson
-from stall import max_stall_ms
+from microkit import load_bodies_module, max_stall_ms
 
 from ccr.config.schema import validate_config
 from ccr.protocol import tokens
@@ -39,18 +35,6 @@ from ccr.routing.sessions import session_id_from
 
 ROUNDS = 300
 SID = "00000000-0000-4000-8000-000000000000"
-
-
-def load_bodies_module() -> ModuleType:
-    default = Path(__file__).resolve().parents[2] / "shared" / "bench" / "bodies.py"
-    path = Path(sys.argv[1] if len(sys.argv) > 1 else os.environ.get("CCR_BENCH_BODIES", default))
-    if not path.exists():
-        sys.exit(f"bodies generator not found at {path}; pass its path as the first argument")
-    spec = importlib.util.spec_from_file_location("bench_bodies", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def config(tmp: Path, **router: Any) -> Any:

@@ -12,36 +12,19 @@ Usage: .venv/bin/python bench/micro_tokens.py [path/to/bodies.py]
 from __future__ import annotations
 
 import asyncio
-import importlib.util
-import os
 import statistics
-import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import orjson
-from stall import max_stall_ms
+from microkit import load_bodies_module, max_stall_ms
 
 from ccr.protocol import cl100k
 from ccr.protocol.tokens import TokenCounter, estimate_tokens_from_bytes, get_encoding, token_bounds
 
 ROUNDS = 200
 STALL_RUNS = 10
-
-
-def load_bodies_module() -> ModuleType:
-    default = Path(__file__).resolve().parents[2] / "shared" / "bench" / "bodies.py"
-    path = Path(sys.argv[1] if len(sys.argv) > 1 else os.environ.get("CCR_BENCH_BODIES", default))
-    if not path.exists():
-        sys.exit(f"bodies generator not found at {path}; pass its path as the first argument")
-    spec = importlib.util.spec_from_file_location("bench_bodies", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def median_us(run: Callable[[int], object], rounds: int = ROUNDS) -> float:
