@@ -13,9 +13,10 @@ from starlette.routing import BaseRoute, Route
 
 from ccr.config.schema import Config
 from ccr.errors import CcrError
-from ccr.server.asgi import Receive, Scope, Send
-from ccr.server.middleware.auth import AuthMiddleware
-from ccr.server.middleware.host import HostGuard
+from ccr.server.asgi import Receive, Scope, Send, body_too_large, send_error
+from ccr.server.hot_lane import HotCycle
+from ccr.server.middleware.auth import AuthMiddleware, key_allowed, wrong_key_error
+from ccr.server.middleware.host import HostGuard, request_problem
 from ccr.server.routes.api import api_routes
 from ccr.server.routes.basic import error_response, make_routes
 from ccr.server.routes.messages import MessagesEndpoint
@@ -40,6 +41,8 @@ class RouterApp:
             return state.runtime.config.APIKEY
 
         self._app = HostGuard(AuthMiddleware(self._dispatch, apikey), lambda: state.host, apikey)
+        self.hot_lane = MessagesLane(state, self.messages)
+        """`POST /v1/messages` served by our HTTP protocol directly (server/hot_lane.py)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self._app(scope, receive, send)
@@ -55,6 +58,34 @@ class RouterApp:
         yield
         self.state.stats.close()
         await self.state.transport.close()
+
+
+class MessagesLane:
+    """The hot lane's application side: HostGuard's and AuthMiddleware's checks, then the same
+    endpoint as the ASGI route."""
+
+    paths = frozenset(p.encode() for p in MESSAGES_PATHS)
+
+    def __init__(self, state: AppState, endpoint: MessagesEndpoint) -> None:
+        self.state = state
+        self.endpoint = endpoint
+
+    def body_limit(self) -> int:
+        return self.state.runtime.config.MAX_BODY_BYTES
+
+    async def __call__(self, cycle: HotCycle) -> None:
+        state = self.state
+        headers = cycle.headers
+        key = state.runtime.config.APIKEY
+        problem = request_problem("/v1/messages", "POST", headers, state.host, bool(key))
+        if problem is None and key and not key_allowed(headers, key.encode()):
+            problem = wrong_key_error()
+        if problem is None and cycle.too_large:
+            problem = body_too_large(self.body_limit())
+        if problem is not None:
+            await send_error(cycle.send, problem)
+            return
+        await self.endpoint.serve(cycle.take_body, headers, cycle.send, hook=cycle.disconnect_hook)
 
 
 def _routes(state: AppState) -> list[BaseRoute]:

@@ -38,32 +38,31 @@ async def read_body(receive: Receive, limit: int) -> bytes:
         if chunk:
             size += len(chunk)
             if size > limit:
-                raise PayloadTooLargeError(
-                    f"request body is over {limit} bytes (MAX_BODY_BYTES); "
-                    "shorten the conversation or raise the limit"
-                )
+                raise body_too_large(limit)
             parts.append(chunk)
         if not message.get("more_body", False):
             break
     return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
-def header_dict(scope: Scope) -> dict[str, str]:
-    return {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+def body_too_large(limit: int) -> PayloadTooLargeError:
+    return PayloadTooLargeError(
+        f"request body is over {limit} bytes (MAX_BODY_BYTES); shorten the conversation or raise the limit"
+    )
 
 
-async def send_bytes(
-    send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]] | None = None
-) -> None:
+def header_dict(headers: list[tuple[bytes, bytes]]) -> dict[str, str]:
+    return {k.decode("latin-1"): v.decode("latin-1") for k, v in headers}
+
+
+async def send_bytes(send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]] | None = None) -> None:
     hdrs = list(JSON_HEADERS if headers is None else headers)
     hdrs.append((b"content-length", str(len(body)).encode()))
     await send({"type": "http.response.start", "status": status, "headers": hdrs})
     await send({"type": "http.response.body", "body": body})
 
 
-async def send_json(
-    send: Send, status: int, data: Any, extra: list[tuple[bytes, bytes]] | None = None
-) -> None:
+async def send_json(send: Send, status: int, data: Any, extra: list[tuple[bytes, bytes]] | None = None) -> None:
     await send_bytes(send, status, orjson.dumps(data), JSON_HEADERS + (extra or []))
 
 

@@ -5,8 +5,8 @@ request whose client left would otherwise keep its provider call running: throug
 waiting minutes for a slow model's first byte, retries and fallbacks, or a whole non-streamed
 answer. A disconnect that comes before the response is complete cancels the serving task, which
 closes the provider request wherever it is. Under `ccr start` the server itself reports the
-disconnect (the `ccr.disconnect` scope extension, server/http_protocol.py); elsewhere one watcher
-task per request waits on `receive()`.
+disconnect (the hot lane's hook, or the `ccr.disconnect` scope extension: server/http_protocol.py);
+elsewhere one watcher task per request waits on `receive()`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from ccr.server.http_protocol import DISCONNECT_EXTENSION, DisconnectHook
 class DisconnectWatch:
     __slots__ = ("_hook", "_task", "_watcher", "client_gone", "complete")
 
-    def __init__(self, receive: Receive, scope: Scope | None = None) -> None:
+    def __init__(self, receive: Receive | None, scope: Scope | None = None, hook: DisconnectHook | None = None) -> None:
         task = asyncio.current_task()
         assert task is not None
         self._task = task
@@ -28,12 +28,15 @@ class DisconnectWatch:
         """The last byte of the response was handed to the server: a disconnect now is normal."""
         self.client_gone = False
         """The client left before the response was complete (the serving task was cancelled)."""
-        hook = scope.get("extensions", {}).get(DISCONNECT_EXTENSION) if scope is not None else None
-        self._hook = hook if isinstance(hook, DisconnectHook) else None
+        if hook is None and scope is not None:
+            found = scope.get("extensions", {}).get(DISCONNECT_EXTENSION)
+            hook = found if isinstance(found, DisconnectHook) else None
+        self._hook = hook
         self._watcher: asyncio.Future[None] | None = None
-        if self._hook is not None:
-            self._hook.callback = self._left  # no task, no wrapped send: the server tells us
+        if hook is not None:
+            hook.callback = self._left  # no task, no wrapped send: the server tells us
         else:
+            assert receive is not None
             self._watcher = asyncio.ensure_future(self._watch(receive))
 
     def _left(self) -> None:

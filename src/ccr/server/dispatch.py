@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from ccr.errors import CcrError, UpstreamError
@@ -13,7 +14,7 @@ from ccr.routing.decision import RouteDecision
 from ccr.server.upstream_errors import http_error, transport_error
 from ccr.transformers.base import RequestContext
 from ccr.upstream.resilience import KEY_COOLDOWN_S, RETRYABLE_STATUS, backoff_delay, retry_after_seconds
-from ccr.upstream.transport import Timeouts, TransportError
+from ccr.upstream.transport import TransportError
 
 if TYPE_CHECKING:
     from ccr.server.exchange import Exchange
@@ -51,7 +52,7 @@ async def open_upstream(ex: Exchange, state: AppState, body: dict[str, Any], hea
     assert ex.decision is not None
     first = ex.decision
     last: CcrError | None = None
-    for target in [first, *fallback_targets(ex)]:
+    for target in _targets(ex):
         if not state.breaker.allow(target.provider):
             wait = state.breaker.remaining(target.provider)
             last = last or UpstreamError(
@@ -73,6 +74,13 @@ async def open_upstream(ex: Exchange, state: AppState, body: dict[str, Any], hea
         return
     assert last is not None
     raise last
+
+
+def _targets(ex: Exchange) -> Iterator[RouteDecision]:
+    """The routed target, then — only once it has failed — the scenario's fallbacks."""
+    assert ex.decision is not None
+    yield ex.decision
+    yield from fallback_targets(ex)
 
 
 async def _with_retries(
@@ -100,7 +108,6 @@ async def _with_retries(
 async def _attempt(
     ex: Exchange, state: AppState, target: RouteDecision, body: dict[str, Any], headers: dict[str, str]
 ) -> None:
-    cfg = ex.runtime.config
     pipeline = ex.runtime.pipelines.get(target.provider, target.model)
     provider = pipeline.provider
     key = state.keys.pick(provider)
@@ -117,12 +124,7 @@ async def _attempt(
                 transport_error(provider.name, target.model, exc, provider.api_base_url), True, None
             ) from None
     request = pipeline.build(body, ctx)
-    timeouts = Timeouts.from_ms(
-        cfg.API_TIMEOUT_MS,
-        stream=ex.stream,
-        connect_ms=cfg.CONNECT_TIMEOUT_MS,
-        idle_ms=cfg.STREAM_IDLE_TIMEOUT_MS,
-    )
+    timeouts = ex.runtime.timeouts[ex.stream]
     started = time.perf_counter()
     try:
         resp = await state.transport.send(request, timeouts)

@@ -12,6 +12,7 @@ import orjson
 from ccr.errors import UpstreamError
 from ccr.protocol.from_unified import unified_to_anthropic
 from ccr.routing.decision import RouteDecision
+from ccr.server.dispatch import open_upstream
 from ccr.server.stats import RequestRecord
 from ccr.transformers.base import RequestContext
 from ccr.transformers.pipeline import Pipeline
@@ -67,8 +68,6 @@ class Exchange:
 
     async def open(self, state: AppState, body: dict[str, Any], headers: dict[str, str]) -> None:
         """Build the provider request and send it (retries, fallbacks); raises an Anthropic-shaped error."""
-        from ccr.server.dispatch import open_upstream
-
         await open_upstream(self, state, body, headers)
 
     def json_answer(self, data: bytes) -> bytes:

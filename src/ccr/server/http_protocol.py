@@ -16,6 +16,8 @@ from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from ccr.server.hot_lane import HotCycle, HotHandler
+
 DISCONNECT_EXTENSION = "ccr.disconnect"
 
 
@@ -118,7 +120,8 @@ class IdleSweeper:
 
 
 class CoalescingHttpToolsProtocol(HttpToolsProtocol):
-    """Give to `uvicorn.Config(http=…)`."""
+    """Give to `uvicorn.Config(http=…)`. Serves the application's hot lane (server/hot_lane.py)
+    itself when the application has one (`app.hot_lane`), everything else through ASGI."""
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         self._coalescing = CoalescingTransport(transport, self.loop)
@@ -128,21 +131,76 @@ class CoalescingHttpToolsProtocol(HttpToolsProtocol):
             sweeper = IdleSweeper(self.loop, self.timeout_keep_alive)
             self.server_state.ccr_idle_sweeper = sweeper  # type: ignore[attr-defined]
         self._sweeper: IdleSweeper = sweeper
+        self._hot: HotHandler | None = getattr(self.config.app, "hot_lane", None)
         super().connection_made(wrapped)
 
     def data_received(self, data: bytes) -> None:
         self._sweeper.busy(self)
         super().data_received(data)
 
+    def on_message_begin(self) -> None:
+        # uvicorn builds the ASGI scope here; the hot lane needs none, so it is built once the
+        # headers say which lane the request takes.
+        self.url = b""
+        self.expect_100_continue = False
+        self.headers = []
+
     def on_headers_complete(self) -> None:
+        hot = self._hot
+        if hot is not None and self.parser.get_method() == b"POST" and not self.parser.should_upgrade():
+            target = self.url
+            query = target.find(b"?")  # Claude Code sends /v1/messages?beta=true
+            if (target if query < 0 else target[:query]) in hot.paths:
+                self._begin_hot(hot)
+                return
+        url, headers, expect_100 = self.url, self.headers, self.expect_100_continue
+        super().on_message_begin()
+        self.url, self.headers, self.expect_100_continue = url, headers, expect_100
+        self.scope["headers"] = headers
         self.scope["extensions"] = {DISCONNECT_EXTENSION: DisconnectHook()}  # type: ignore[dict-item]
         super().on_headers_complete()
 
+    def _begin_hot(self, hot: HotHandler) -> None:
+        parser = self.parser
+        cycle = HotCycle(
+            self,
+            hot,
+            self.headers,
+            keep_alive=parser.get_http_version() != "1.0" and parser.should_keep_alive(),
+            expect_100=self.expect_100_continue,
+            disconnect_hook=DisconnectHook(),
+        )
+        existing: Any = self.cycle
+        self.cycle = cycle  # type: ignore[assignment]
+        if existing is None or existing.response_complete:
+            cycle.begin()
+        else:  # pipelined behind a response still being written
+            cycle.queued = True
+            self.flow.pause_reading()
+            self.pipeline.appendleft((cycle, self.app))  # type: ignore[arg-type]
+
+    def on_body(self, body: bytes) -> None:
+        cycle: Any = self.cycle
+        if type(cycle) is HotCycle:
+            cycle.feed(body)
+        else:
+            super().on_body(body)
+
+    def on_message_complete(self) -> None:
+        cycle: Any = self.cycle
+        if type(cycle) is HotCycle:
+            cycle.complete()
+        else:
+            super().on_message_complete()
+
     def connection_lost(self, exc: Exception | None) -> None:
         self._sweeper.busy(self)
-        cycle = self.cycle
+        cycle: Any = self.cycle
         if cycle is not None and not cycle.response_complete:
-            hook = cycle.scope.get("extensions", {}).get(DISCONNECT_EXTENSION)
+            if type(cycle) is HotCycle:
+                hook = cycle.disconnect_hook
+            else:
+                hook = cycle.scope.get("extensions", {}).get(DISCONNECT_EXTENSION)
             if isinstance(hook, DisconnectHook) and hook.callback is not None:
                 callback, hook.callback = hook.callback, None
                 callback()
@@ -159,6 +217,10 @@ class CoalescingHttpToolsProtocol(HttpToolsProtocol):
         self.flow.resume_reading()
         if self.pipeline:
             cycle, app = self.pipeline.pop()
-            self._start_asgi_task(cycle, app)
+            queued: Any = cycle
+            if type(queued) is HotCycle:
+                queued.begin()
+            else:
+                self._start_asgi_task(cycle, app)
         else:
             self._sweeper.idle_from_now(self)

@@ -22,7 +22,7 @@ from ccr.transformers.registry import Registry
 from ccr.upstream.factory import make_transport
 from ccr.upstream.keys import KeyPool
 from ccr.upstream.resilience import CircuitBreaker
-from ccr.upstream.transport import Transport
+from ccr.upstream.transport import Timeouts, Transport
 
 log = logging.getLogger("ccr.server")
 
@@ -33,6 +33,19 @@ class Runtime:
     registry: Registry
     pipelines: Pipelines
     router: Router
+    timeouts: tuple[Timeouts, Timeouts] = field(init=False)
+    """The provider call's limits (non-streamed, streamed): fixed per config, so built once."""
+
+    def __post_init__(self) -> None:
+        cfg = self.config
+        self.timeouts = (
+            Timeouts.from_ms(
+                cfg.API_TIMEOUT_MS, stream=False, connect_ms=cfg.CONNECT_TIMEOUT_MS, idle_ms=cfg.STREAM_IDLE_TIMEOUT_MS
+            ),
+            Timeouts.from_ms(
+                cfg.API_TIMEOUT_MS, stream=True, connect_ms=cfg.CONNECT_TIMEOUT_MS, idle_ms=cfg.STREAM_IDLE_TIMEOUT_MS
+            ),
+        )
 
     @classmethod
     def build(cls, config: Config, previous: Runtime | None = None) -> Runtime:

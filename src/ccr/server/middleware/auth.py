@@ -7,7 +7,7 @@ also has ANTHROPIC_API_KEY set, and only one of them is ours.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from ccr.errors import AuthError
 from ccr.server.asgi import ASGIApp, Receive, Scope, Send, send_error
@@ -32,23 +32,23 @@ class AuthMiddleware:
         if scope["method"] == "OPTIONS":
             await self.app(scope, receive, send)
             return
-        if self._allowed(scope, key.encode()):
+        if key_allowed(scope["headers"], key.encode()):
             await self.app(scope, receive, send)
             return
-        await send_error(
-            send,
-            AuthError(
-                "missing or wrong API key: send the router's APIKEY as x-api-key or Authorization: Bearer"
-            ),
-        )
+        await send_error(send, wrong_key_error())
 
-    @staticmethod
-    def _allowed(scope: Scope, key: bytes) -> bool:
-        ok = False
-        for name, value in scope["headers"]:
-            if name == b"x-api-key":
-                ok |= hmac.compare_digest(value.strip(), key)
-            elif name == b"authorization":
-                token = value[7:].strip() if value[:7].lower() == b"bearer " else value.strip()
-                ok |= hmac.compare_digest(token, key)
-        return ok
+
+def wrong_key_error() -> AuthError:
+    return AuthError("missing or wrong API key: send the router's APIKEY as x-api-key or Authorization: Bearer")
+
+
+def key_allowed(headers: Iterable[tuple[bytes, bytes]], key: bytes) -> bool:
+    """Does `x-api-key` or `Authorization: Bearer` carry `key`? (Constant-time comparisons.)"""
+    ok = False
+    for name, value in headers:
+        if name == b"x-api-key":
+            ok |= hmac.compare_digest(value.strip(), key)
+        elif name == b"authorization":
+            token = value[7:].strip() if value[:7].lower() == b"bearer " else value.strip()
+            ok |= hmac.compare_digest(token, key)
+    return ok

@@ -18,7 +18,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import cache
 
 from ccr.errors import CcrError, RequestError
@@ -93,29 +93,37 @@ class HostGuard:
         await self.app(scope, receive, send)
 
     def check(self, scope: Scope) -> CcrError | None:
-        path: str = scope["path"]
-        if path in PUBLIC_PATHS:
-            return None
-        api = path == "/api" or path.startswith("/api/")
-        guarded = api or path == "/ui" or path.startswith("/ui/") or not self.key_source()
-        if not guarded:
-            return None
-        headers = dict(scope["headers"])
-        host = headers.get(b"host", b"").decode("latin-1")
-        if host and not allowed_host(host, self.bound_host()):
-            return CcrError(
-                f"Host '{host}' is not this router's address; open it as http://localhost:<port> "
-                "(or list the name in CCR_ALLOWED_HOSTS)",
-                status=403,
-            )
-        origin = headers.get(b"origin")
-        if origin is not None and not same_origin(origin.decode("latin-1"), host):
-            return CcrError("cross-origin requests are not allowed", status=403)
-        if not api:
-            return None
-        site = headers.get(b"sec-fetch-site")
-        if site is not None and site not in _SAME_SITE_OK:
-            return CcrError("cross-site requests to /api/ are not allowed", status=403)
-        if scope["method"] not in _SAFE_METHODS and headers.get(ACTION_HEADER) != b"1":
-            return RequestError("state-changing calls need the header x-ccr-action: 1")
+        return request_problem(
+            scope["path"], scope["method"], scope["headers"], self.bound_host(), bool(self.key_source())
+        )
+
+
+def request_problem(
+    path: str, method: str, header_list: Iterable[tuple[bytes, bytes]], bound: str, has_key: bool
+) -> CcrError | None:
+    """Why this request must be refused (rules in the module's docstring), or None."""
+    if path in PUBLIC_PATHS:
         return None
+    api = path == "/api" or path.startswith("/api/")
+    guarded = api or path == "/ui" or path.startswith("/ui/") or not has_key
+    if not guarded:
+        return None
+    headers = dict(header_list)
+    host = headers.get(b"host", b"").decode("latin-1")
+    if host and not allowed_host(host, bound):
+        return CcrError(
+            f"Host '{host}' is not this router's address; open it as http://localhost:<port> "
+            "(or list the name in CCR_ALLOWED_HOSTS)",
+            status=403,
+        )
+    origin = headers.get(b"origin")
+    if origin is not None and not same_origin(origin.decode("latin-1"), host):
+        return CcrError("cross-origin requests are not allowed", status=403)
+    if not api:
+        return None
+    site = headers.get(b"sec-fetch-site")
+    if site is not None and site not in _SAME_SITE_OK:
+        return CcrError("cross-site requests to /api/ are not allowed", status=403)
+    if method not in _SAFE_METHODS and headers.get(ACTION_HEADER) != b"1":
+        return RequestError("state-changing calls need the header x-ccr-action: 1")
+    return None

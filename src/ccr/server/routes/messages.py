@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from ccr.errors import CcrError, PluginError, UpstreamError
@@ -27,6 +28,7 @@ from ccr.server.asgi import (
 )
 from ccr.server.disconnect import DisconnectWatch
 from ccr.server.exchange import Exchange
+from ccr.server.http_protocol import DisconnectHook
 from ccr.server.image_agent import ImageAgentRun, for_request
 from ccr.server.request_body import parse_messages_body
 from ccr.server.state import AppState
@@ -55,12 +57,28 @@ class MessagesEndpoint:
         self.state = state
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The ASGI route (other servers, other protocols): reads the body, then as `serve`."""
+        await self.serve(None, scope["headers"], send, receive=receive, scope=scope)
+
+    async def serve(
+        self,
+        take_body: Callable[[], bytes] | None,
+        header_list: list[tuple[bytes, bytes]],
+        send: Send,
+        *,
+        receive: Receive | None = None,
+        scope: Scope | None = None,
+        hook: DisconnectHook | None = None,
+    ) -> None:
+        """Serve one request whose body is in hand (`take_body()` hands it over once: the hot lane)
+        or still to be read from `receive`; `hook` (or the scope's extension) reports a client
+        that leaves."""
         state = self.state
         runtime = state.runtime  # one snapshot for the whole request (reload-safe)
         ex = Exchange(runtime=runtime, started=time.perf_counter())
         state.in_flight += 1
         try:
-            await self._serve(ex, scope, receive, send)
+            await self._serve(ex, take_body, header_list, send, receive, scope, hook)
         except ClientDisconnected:
             ex.status, ex.error = 499, "client disconnected"
         except asyncio.CancelledError:
@@ -82,9 +100,24 @@ class MessagesEndpoint:
             state.in_flight -= 1
             ex.finish(state)
 
-    async def _serve(self, ex: Exchange, scope: Scope, receive: Receive, send: Send) -> None:
-        req, headers = await self._read(ex, scope, receive)
-        ex.watch = watch = DisconnectWatch(receive, scope)
+    async def _serve(
+        self,
+        ex: Exchange,
+        take_body: Callable[[], bytes] | None,
+        header_list: list[tuple[bytes, bytes]],
+        send: Send,
+        receive: Receive | None,
+        scope: Scope | None,
+        hook: DisconnectHook | None,
+    ) -> None:
+        if take_body is not None:
+            raw = take_body()
+        else:
+            assert receive is not None
+            raw = await read_body(receive, ex.runtime.config.MAX_BODY_BYTES)
+        req, headers = self._parse(raw, header_list)
+        del raw  # not held for the whole of a stream
+        ex.watch = watch = DisconnectWatch(receive, scope, hook)
         try:
             await self._answer(ex, req, headers, watch.wrap(send))
         finally:
@@ -103,11 +136,9 @@ class MessagesEndpoint:
             await self._json(ex, send, agent)
 
     @staticmethod
-    async def _read(ex: Exchange, scope: Scope, receive: Receive) -> tuple[RoutingRequest, dict[str, str]]:
-        """Read and parse the body; the raw bytes are dropped here, not held for a whole stream."""
-        raw = await read_body(receive, ex.runtime.config.MAX_BODY_BYTES)
+    def _parse(raw: bytes, header_list: list[tuple[bytes, bytes]]) -> tuple[RoutingRequest, dict[str, str]]:
         body = parse_messages_body(raw)
-        headers = header_dict(scope)
+        headers = header_dict(header_list)
         req = RoutingRequest(body=body, headers=headers, session_id=session_id_from(headers, body), body_size=len(raw))
         return req, headers
 
@@ -128,9 +159,7 @@ class MessagesEndpoint:
 
     async def _stream(self, ex: Exchange, send: Send, agent: ImageAgentRun | None = None) -> None:
         try:
-            await send(
-                {"type": "http.response.start", "status": 200, "headers": SSE_HEADERS + ex.route_header()}
-            )
+            await send({"type": "http.response.start", "status": 200, "headers": SSE_HEADERS + ex.route_header()})
             ex.response_started = True
             if agent is not None:
                 await agent.stream(ex, send)

@@ -1,0 +1,247 @@
+"""The hot lane: `POST /v1/messages` served by the HTTP protocol itself, without an ASGI cycle.
+
+Every Claude Code request takes this route, and at one connection the router's added latency is
+its CPU on the request path. uvicorn's generic ASGI machinery cost ~45 µs of it per request on
+the benchmark machine: a scope dict and a cycle object per request, an `asyncio.Event` for the
+body, the task started before the body is in, two middleware coroutines, and a `send` that checks
+every header against two regular expressions. Here the protocol collects the whole body, starts
+one task with it, and `HotCycle.send` writes the response straight to the connection. The
+application side (`RouterApp.serve_hot`) runs the same checks and the same endpoint as the ASGI
+route, which stays for every other path and for other servers.
+
+What the lane keeps from uvicorn: keep-alive, pipelined requests in order, `Expect:
+100-continue`, `Connection: close`, chunked responses for streams, write back-pressure (the
+protocol's `FlowControl`), graceful shutdown (the task is in the server's task set), and the
+disconnect report of `http_protocol.DisconnectHook`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, MutableMapping
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from uvicorn.protocols.http.flow_control import FlowControl
+
+log = logging.getLogger("ccr.server")
+
+_PHRASES = {s.value: s.phrase.encode() for s in HTTPStatus}
+_CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+
+
+def status_line(status: int) -> bytes:
+    return b"HTTP/1.1 %d %s\r\n" % (status, _PHRASES.get(status, b""))
+
+
+class HotHandler(Protocol):
+    """What the application offers the protocol (`RouterApp.hot_lane`)."""
+
+    paths: frozenset[bytes]
+    """Request targets served by the lane (exact, without a query string)."""
+
+    def body_limit(self) -> int: ...
+
+    def __call__(self, cycle: HotCycle) -> Awaitable[None]: ...
+
+
+class HotConnection(Protocol):
+    """The parts of the connection's protocol a cycle uses."""
+
+    transport: Any
+    flow: FlowControl
+    server_state: Any
+    tasks: set[asyncio.Task[None]]
+    loop: asyncio.AbstractEventLoop
+
+    def on_response_complete(self) -> None: ...
+
+
+class _NoEvent:
+    """uvicorn's `connection_lost` sets `cycle.message_event`; a hot cycle has nothing waiting on it."""
+
+    __slots__ = ()
+
+    def set(self) -> None:
+        pass
+
+
+NO_EVENT = _NoEvent()
+
+
+class HotCycle:
+    """One request on the lane: its headers and body in, an ASGI-shaped `send` out.
+
+    Has the attributes uvicorn's protocol reads on `self.cycle` (`response_complete`,
+    `keep_alive`, `disconnected`, `message_event`), so pipelining and shutdown work unchanged.
+    """
+
+    __slots__ = (
+        "_chunked",
+        "_conn",
+        "_handler",
+        "body_complete",
+        "body_size",
+        "disconnect_hook",
+        "disconnected",
+        "expect_100",
+        "headers",
+        "keep_alive",
+        "message_event",
+        "parts",
+        "queued",
+        "response_complete",
+        "response_started",
+        "too_large",
+    )
+
+    def __init__(
+        self,
+        conn: HotConnection,
+        handler: HotHandler,
+        headers: list[tuple[bytes, bytes]],
+        *,
+        keep_alive: bool,
+        expect_100: bool,
+        disconnect_hook: Any,
+    ) -> None:
+        self._conn = conn
+        self._handler = handler
+        self.headers = headers
+        self.keep_alive = keep_alive
+        self.expect_100 = expect_100
+        self.disconnect_hook = disconnect_hook
+        self.message_event = NO_EVENT
+        self.parts: list[bytes] = []
+        self.body_size = 0
+        self.too_large = False
+        """The body passed `body_limit()`: it is read to its end and dropped, and the handler answers 413."""
+        self.body_complete = False
+        self.queued = False
+        """Waiting behind an earlier request of the same connection (HTTP pipelining)."""
+        self.disconnected = False
+        self.response_started = False
+        self.response_complete = False
+        self._chunked = False
+
+    def take_body(self) -> bytes:
+        """The request body, handed over once: the cycle keeps no reference to it."""
+        parts, self.parts = self.parts, []
+        return parts[0] if len(parts) == 1 else b"".join(parts)
+
+    # -- fed by the protocol ------------------------------------------------------------
+
+    def begin(self) -> None:
+        """The request may be served now (it is not queued behind another one)."""
+        self.queued = False
+        if self.expect_100 and not self._conn.transport.is_closing():
+            self.expect_100 = False
+            self._conn.transport.write(_CONTINUE)
+        if self.body_complete:
+            self._start()
+
+    def feed(self, data: bytes) -> None:
+        if self.response_complete or self.too_large:
+            return
+        self.body_size += len(data)
+        if self.body_size > self._handler.body_limit():
+            self.too_large = True
+            self.parts.clear()
+            return
+        self.parts.append(data)
+
+    def complete(self) -> None:
+        if self.response_complete:
+            return
+        self.body_complete = True
+        if not self.queued:
+            self._start()
+
+    def _start(self) -> None:
+        conn = self._conn
+        task = conn.loop.create_task(self._run())
+        task.add_done_callback(conn.tasks.discard)
+        conn.tasks.add(task)
+
+    async def _run(self) -> None:
+        try:
+            await self._handler(self)
+        except asyncio.CancelledError:  # a shutdown that could not wait: the client must not hang
+            if not self.response_complete:
+                self._conn.transport.close()
+            raise
+        except Exception as exc:  # the handler answers its own errors; this is the last guard
+            log.error("unhandled error in the /v1/messages handler", exc_info=exc)
+            if not self.response_started and not self.disconnected:
+                await self.send_plain(500, b"Internal Server Error")
+            else:
+                self._conn.transport.close()
+        else:
+            if not self.response_complete and not self.disconnected:
+                log.error("the /v1/messages handler returned without completing its response")
+                self._conn.transport.close()
+
+    # -- the application's side ---------------------------------------------------------
+
+    async def send(self, message: MutableMapping[str, Any]) -> None:
+        """ASGI `send` for `http.response.start` / `http.response.body`, written to the connection."""
+        conn = self._conn
+        flow = conn.flow
+        if flow.write_paused and not self.disconnected:
+            await flow.drain()
+        if self.disconnected:
+            return
+        if not self.response_started:
+            if message["type"] != "http.response.start":
+                raise RuntimeError(f"expected http.response.start, got {message['type']}")
+            self._write_head(message["status"], message.get("headers", ()))
+            return
+        if self.response_complete or message["type"] != "http.response.body":
+            raise RuntimeError(f"unexpected {message['type']} after the response")
+        body: bytes = message.get("body", b"")
+        more = message.get("more_body", False)
+        transport = conn.transport
+        if self._chunked:
+            if body:
+                transport.write(b"%x\r\n%b\r\n" % (len(body), body))
+            if not more:
+                transport.write(b"0\r\n\r\n")
+        elif body:
+            transport.write(body)
+        if not more:
+            self.response_complete = True
+            if not self.keep_alive:
+                transport.close()
+            conn.on_response_complete()
+
+    async def send_plain(self, status: int, body: bytes) -> None:
+        await self.send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", b"%d" % len(body))],
+            }
+        )
+        await self.send({"type": "http.response.body", "body": body})
+
+    def _write_head(self, status: int, headers: Any) -> None:
+        self.response_started = True
+        out = [status_line(status)]
+        for name, value in self._conn.server_state.default_headers:
+            out.append(b"%b: %b\r\n" % (name, value))
+        chunked = True
+        for name, value in headers:
+            if b"\r" in value or b"\n" in value or b"\r" in name or b"\n" in name:
+                raise RuntimeError("invalid HTTP header")  # never from our own code; a config value at worst
+            if name == b"content-length":
+                chunked = False
+            out.append(b"%b: %b\r\n" % (name, value))
+        if chunked:
+            out.append(b"transfer-encoding: chunked\r\n")
+        if not self.keep_alive:
+            out.append(b"connection: close\r\n")
+        out.append(b"\r\n")
+        self._chunked = chunked
+        self._conn.transport.write(b"".join(out))
