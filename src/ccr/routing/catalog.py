@@ -31,6 +31,7 @@ class ModelCatalog:
             for model in provider.models:
                 self._listed.setdefault(f"{provider.name.lower()},{model.lower()}", Target(provider.name, model))
         self._providers = {p.name.lower(): p.name for p in config.Providers}
+        self._slots: dict[str, Target | None] = {}
 
     def resolve(self, spec: str) -> Target | None:
         """The configured target for a client-supplied `provider,model`, or None if not configured."""
@@ -47,7 +48,18 @@ class ModelCatalog:
         return Target(open_name, model) if open_name is not None else None
 
     def resolve_slot(self, spec: str) -> Target | None:
-        """A `Router` slot value: the provider must exist; an unlisted model is forwarded as written."""
+        """A `Router` slot value: the provider must exist; an unlisted model is forwarded as written.
+        Memoised: slot values come from the config and project files, not from requests."""
+        try:
+            return self._slots[spec]
+        except KeyError:
+            pass
+        if len(self._slots) > 1024:
+            self._slots.clear()
+        found = self._slots[spec] = self._resolve_slot(spec)
+        return found
+
+    def _resolve_slot(self, spec: str) -> Target | None:
         found = self.resolve(spec)
         if found is not None:
             return found

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ccr.server.stats_hist import LatencyHistogram
+from ccr.server.stats_hist import LatencyHistogram, bucket_of
 
 log = logging.getLogger("ccr.server")
 TIMELINE_MINUTES = 24 * 60
@@ -56,15 +56,17 @@ class ModelUsage:
     latency: LatencyHistogram = field(default_factory=LatencyHistogram)
     ttfb: LatencyHistogram = field(default_factory=LatencyHistogram)
 
-    def add(self, rec: RequestRecord) -> None:
+    def add(self, rec: RequestRecord, latency_bucket: int | None = None, ttfb_bucket: int | None = None) -> None:
+        """`*_bucket`: the histogram buckets of the record's times when the caller knows them
+        (one logarithm per figure, however many aggregates a record goes into)."""
         self.requests += 1
         self.errors += rec.failed
         self.input_tokens += rec.input_tokens
         self.output_tokens += rec.output_tokens
         self.cache_read_tokens += rec.cache_read_tokens
-        self.latency.add(rec.latency_ms)
+        self.latency.add(rec.latency_ms, latency_bucket)
         if rec.ttfb_ms is not None:
-            self.ttfb.add(rec.ttfb_ms)
+            self.ttfb.add(rec.ttfb_ms, ttfb_bucket)
 
     def merge(self, other: ModelUsage) -> None:
         self.requests += other.requests
@@ -131,12 +133,14 @@ class Stats:
         agg = self.usage.get(key)
         if agg is None:
             agg = self.usage[key] = ModelUsage()
-        agg.add(rec)
+        latency_bucket = bucket_of(rec.latency_ms)
+        ttfb_bucket = bucket_of(rec.ttfb_ms) if rec.ttfb_ms is not None else None
+        agg.add(rec, latency_bucket, ttfb_bucket)
         minute = self._minute(int(rec.time // 60)).models
         per_minute = minute.get(key)
         if per_minute is None:  # not setdefault: that would build a ModelUsage on every request
             per_minute = minute[key] = ModelUsage()
-        per_minute.add(rec)
+        per_minute.add(rec, latency_bucket, ttfb_bucket)
         for listener in list(self.listeners):
             try:
                 listener(rec)

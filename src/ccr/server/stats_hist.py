@@ -31,8 +31,8 @@ class LatencyHistogram:
     total: int = 0
     max_ms: float = 0.0
 
-    def add(self, ms: float) -> None:
-        b = bucket_of(ms)
+    def add(self, ms: float, bucket: int | None = None) -> None:
+        b = bucket_of(ms) if bucket is None else bucket
         self.counts[b] = self.counts.get(b, 0) + 1
         self.total += 1
         if ms > self.max_ms:

@@ -14,7 +14,6 @@ from typing import Any
 
 from ccr.errors import CcrError, PluginError, UpstreamError
 from ccr.routing.decision import RoutingRequest
-from ccr.routing.sessions import session_id_from
 from ccr.server.asgi import (
     SSE_HEADERS,
     ClientDisconnected,
@@ -125,9 +124,11 @@ class MessagesEndpoint:
 
     async def _answer(self, ex: Exchange, req: RoutingRequest, headers: dict[str, str], send: Send) -> None:
         body = req.body
-        ex.session_id = req.session_id
         ex.stream = body.get("stream") is True
-        ex.decision = await ex.runtime.router.route(req)
+        try:
+            ex.decision = await ex.runtime.router.route(req)
+        finally:
+            ex.session_id = req.session_id  # the router reads it from the headers or metadata
         agent = for_request(req, self.state, body, headers)  # None unless the image agent is on
         await ex.open(self.state, body, headers)
         if ex.stream:
@@ -139,7 +140,7 @@ class MessagesEndpoint:
     def _parse(raw: bytes, header_list: list[tuple[bytes, bytes]]) -> tuple[RoutingRequest, dict[str, str]]:
         body = parse_messages_body(raw)
         headers = header_dict(header_list)
-        req = RoutingRequest(body=body, headers=headers, session_id=session_id_from(headers, body), body_size=len(raw))
+        req = RoutingRequest(body=body, headers=headers, body_size=len(raw))
         return req, headers
 
     async def _json(self, ex: Exchange, send: Send, agent: ImageAgentRun | None = None) -> None:
