@@ -116,15 +116,11 @@ class HotCycle:
         self.message_event = NO_EVENT
         self.parts: list[bytes] = []
         self.body_size = 0
-        self.too_large = False
-        """The body passed `body_limit()`: it is read to its end and dropped, and the handler answers 413."""
-        self.body_complete = False
-        self.queued = False
-        """Waiting behind an earlier request of the same connection (HTTP pipelining)."""
-        self.disconnected = False
-        self.response_started = False
-        self.response_complete = False
-        self._chunked = False
+        # too_large: the body passed `body_limit()`; it is read to its end and dropped, and the
+        # handler answers 413. queued: waiting behind an earlier request of the same connection
+        # (HTTP pipelining).
+        self.too_large = self.body_complete = self.queued = False
+        self.disconnected = self.response_started = self.response_complete = self._chunked = False
 
     def take_body(self) -> bytes:
         """The request body, handed over once: the cycle keeps no reference to it."""
