@@ -58,6 +58,23 @@ def test_parse_errors(text: str, fragment: str) -> None:
     assert fragment in info.value.message
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(
+            '{\n  "PORT": 3456,,\n}', 'line 2, column 17: unexpected end of line\n      "PORT": 3456,,\n', id="comma"
+        ),
+        pytest.param('{\n  "PORT": 3456\n  "HOST": "x"\n}', "line 3, column 3: unexpected '\"'", id="missing-comma"),
+        pytest.param('{"a": 1', "line 1, column 8: unexpected end of input\n    {\"a\": 1\n           ^", id="eof"),
+    ],
+)
+def test_json5_errors_name_the_line_and_show_it(text: str, expected: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_config_text(text, "cfg.json")
+    assert "<string>" not in info.value.message
+    assert expected in info.value.message
+
+
 def test_path_precedence(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.delenv("CCR_CONFIG", raising=False)

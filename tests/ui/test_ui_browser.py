@@ -191,3 +191,16 @@ def test_key_is_asked_once_and_kept_for_the_tab_only(page: Page, router: str) ->
     other.goto(f"{router}/ui/")
     other.wait_for_selector("dialog.login[open]")
     other.close()
+
+
+def test_log_rotation_settings_are_saved(page: Page, router: str, tmp_path: Path) -> None:
+    open_ui(page, router, "settings")
+    page.fill("#setting-LOG_BACKUPS", "5")
+    page.fill("#setting-LOG_MAX_FILES", "0")  # below the minimum: refused at the field, nothing saved
+    expect(page.locator('[data-field-for="LOG_MAX_FILES"] .field-error')).to_be_visible(timeout=15_000)
+    page.fill("#setting-LOG_MAX_FILES", "4")
+    page.fill("#setting-LOG_MAX_BYTES", "1048576")
+    page.click("#save")
+    expect(page.locator("#feedback")).to_contain_text("Saved.", timeout=15_000)
+    on_disk = json.loads((tmp_path / "config.json").read_text())
+    assert (on_disk["LOG_BACKUPS"], on_disk["LOG_MAX_FILES"], on_disk["LOG_MAX_BYTES"]) == (5, 4, 1048576)
