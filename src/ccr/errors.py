@@ -68,6 +68,14 @@ class ConfigError(CcrError):
         super().__init__(f"{path}: {problem}" if path else problem)
 
 
+class ConfigSyntaxError(ConfigError):
+    """The file is not valid JSON5; `line`/`column` (1-based) when the parser said where."""
+
+    def __init__(self, path: str, problem: str, line: int | None, column: int | None, what: str) -> None:
+        super().__init__(path, problem)
+        self.line, self.column, self.what = line, column, what
+
+
 class RequestError(CcrError):
     status = 400
 

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from ccr.config.load import interpolate, load_config, parse_config_text, resolve_config_path
-from ccr.errors import ConfigError
+from ccr.config.load import interpolate, json5_syntax_error, load_config, parse_config_text, resolve_config_path
+from ccr.errors import ConfigError, ConfigSyntaxError
 
 ENV = {"KEY": "sk-test", "HOST_NAME": "example.test", "EMPTY": ""}
 
@@ -65,14 +65,28 @@ def test_parse_errors(text: str, fragment: str) -> None:
             '{\n  "PORT": 3456,,\n}', 'line 2, column 17: unexpected end of line\n      "PORT": 3456,,\n', id="comma"
         ),
         pytest.param('{\n  "PORT": 3456\n  "HOST": "x"\n}', "line 3, column 3: unexpected '\"'", id="missing-comma"),
-        pytest.param('{"a": 1', "line 1, column 8: unexpected end of input\n    {\"a\": 1\n           ^", id="eof"),
+        pytest.param('{"a": 1', 'line 1, column 8: unexpected end of input\n    {"a": 1\n           ^', id="eof"),
     ],
 )
 def test_json5_errors_name_the_line_and_show_it(text: str, expected: str) -> None:
-    with pytest.raises(ConfigError) as info:
+    with pytest.raises(ConfigSyntaxError) as info:
         parse_config_text(text, "cfg.json")
     assert "<string>" not in info.value.message
     assert expected in info.value.message
+    assert f"line {info.value.line}, column {info.value.column}: {info.value.what}" in info.value.message
+
+
+@pytest.mark.parametrize(
+    ("message", "position"),
+    [
+        pytest.param('<string>:4 Unexpected "}" at column 1', (4, 1, "unexpected '}'"), id="plain"),
+        pytest.param('<string>:2 Unexpected "\t" at column 3', (2, 3, "unexpected a tab"), id="tab"),
+        pytest.param("Empty strings are not legal JSON5", (None, None, "Empty strings are not legal JSON5"), id="none"),
+    ],
+)
+def test_json5_messages_are_read_for_their_position(message: str, position: tuple[object, ...]) -> None:
+    err = json5_syntax_error("cfg.json", message, "{\n\t\n\n}")
+    assert (err.line, err.column, err.what) == position
 
 
 def test_path_precedence(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

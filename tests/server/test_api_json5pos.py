@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ccr.server.routes.api_json5pos import locate, split_path, syntax_error_position
+from ccr.server.routes.api_json5pos import locate, split_path
 
 TEXT = """{
   // comment with "Providers": [ inside
@@ -54,19 +54,3 @@ def test_lowercase_providers_alias() -> None:
 )
 def test_split_path(path: str, parts: tuple[object, ...]) -> None:
     assert split_path(path) == parts
-
-
-@pytest.mark.parametrize(
-    ("message", "expected"),
-    [
-        pytest.param('<string>:4 Unexpected "}" at column 1', (4, 1, 'Unexpected "}"'), id="plain"),
-        pytest.param('<string>:2 Unexpected "\n" at column 17', (2, 17, "Unexpected end of line"), id="newline"),
-        pytest.param("Empty strings are not legal JSON5", None, id="no-position"),
-    ],
-)
-def test_syntax_error_position(message: str, expected: tuple[int, int, str] | None) -> None:
-    assert syntax_error_position(message) == expected
-
-
-def test_truncated_text_does_not_raise() -> None:
-    assert locate('{"a": {"b": [1, 2', "a.b[1]") == (1, 17)

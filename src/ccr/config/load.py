@@ -14,7 +14,7 @@ from typing import Any
 import json5
 
 from ccr.config.schema import Config, validate_config
-from ccr.errors import ConfigError
+from ccr.errors import ConfigError, ConfigSyntaxError
 
 DEFAULT_DIR_NAME = ".claude-code-router"
 
@@ -49,34 +49,36 @@ def parse_config_text(text: str, where: str = "config") -> dict[str, Any]:
     try:
         data = json5.loads(text)
     except ValueError as exc:
-        raise ConfigError(where, f"not valid JSON5: {json5_error_text(str(exc), text)}") from None
+        raise json5_syntax_error(where, str(exc), text) from None
     if not isinstance(data, dict):
         raise ConfigError(where, "the top level must be an object {...}")
     return data
 
 
 _JSON5_POSITION = re.compile(r"^<string>:(\d+) (.*) at column (\d+)$", re.DOTALL)
+_JSON5_TOKEN = re.compile(r'Unexpected "(.*)"', re.DOTALL)
+_NAMED_CHARS = {"\n": "end of line", "\r": "end of line", "\t": "a tab"}
 
 
-def json5_error_text(message: str, text: str) -> str:
+def json5_syntax_error(where: str, message: str, text: str) -> ConfigSyntaxError:
     """json5's `<string>:2 Unexpected "\\n" at column 17` as `line 2, column 17: unexpected end of
     line`, followed by that line and a caret under the column."""
     found = _JSON5_POSITION.match(message)
     if found is None:
-        return message
+        return ConfigSyntaxError(where, f"not valid JSON5: {message}", None, None, message)
     line_no, what, column = int(found.group(1)), found.group(2), int(found.group(3))
-    token = re.fullmatch(r'Unexpected "(.*)"', what, re.DOTALL)
+    token = _JSON5_TOKEN.fullmatch(what)
     if token is not None:
         char = token.group(1)
-        what = "unexpected end of line" if char == "\n" else f"unexpected {char!r}"
+        what = f"unexpected {_NAMED_CHARS.get(char) or repr(char)}"
     elif what:
         what = what[0].lower() + what[1:]
     lines = text.splitlines()
     shown = ""
     if 1 <= line_no <= len(lines):
-        source = lines[line_no - 1]
-        shown = f"\n    {source}\n    {' ' * max(column - 1, 0)}^"
-    return f"line {line_no}, column {column}: {what}{shown}"
+        shown = f"\n    {lines[line_no - 1]}\n    {' ' * max(column - 1, 0)}^"
+    problem = f"not valid JSON5: line {line_no}, column {column}: {what}{shown}"
+    return ConfigSyntaxError(where, problem, line_no, column, what)
 
 
 def interpolate(value: Any, env: Mapping[str, str] | None = None, path: str = "") -> Any:

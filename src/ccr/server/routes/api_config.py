@@ -23,9 +23,9 @@ import orjson
 from ccr.config.load import config_from_raw, parse_config_text
 from ccr.config.schema import Config
 from ccr.config.store import list_backups, save_config
-from ccr.errors import CcrError, ConfigError, RequestError
+from ccr.errors import CcrError, ConfigError, ConfigSyntaxError, RequestError
 from ccr.server.routes.api_diff import describe_changes, next_launch, restart_needed
-from ccr.server.routes.api_json5pos import locate, syntax_error_position
+from ccr.server.routes.api_json5pos import locate
 from ccr.server.routes.api_secrets import mask_secrets, restore_secrets
 from ccr.server.state import AppState, Runtime
 
@@ -88,10 +88,11 @@ def parse_input(body: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
         text: str = body["text"]
         try:
             return parse_config_text(text, "config"), text
+        except ConfigSyntaxError as exc:
+            if exc.line is not None and exc.column is not None:
+                raise Invalid(f"line {exc.line}, column {exc.column}: {exc.what}", "", exc.line, exc.column) from None
+            raise Invalid(exc.problem) from None
         except ConfigError as exc:
-            pos = syntax_error_position(exc.problem.removeprefix("not valid JSON5: "))
-            if pos:
-                raise Invalid(f"line {pos[0]}, column {pos[1]}: {pos[2]}", "", pos[0], pos[1]) from None
             raise Invalid(exc.problem) from None
     if isinstance(body.get("config"), dict):
         return body["config"], None

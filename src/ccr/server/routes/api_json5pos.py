@@ -11,22 +11,9 @@ import bisect
 import re
 
 Path = tuple[str | int, ...]
-_JSON5_ERROR = re.compile(r"^<string>:(\d+) (.*) at column (\d+)$", re.DOTALL)
-_NAMED_CHARS = {'"\n"': "end of line", '"\r"': "end of line", '"\t"': "a tab"}
 _PATH_PART = re.compile(r"\[(\d+)\]|\.?([^.\[]+)")
 _IDENT_END = re.compile(r"[\s:]")
 _ATOM_END = re.compile(r"[\s,\]}/]")
-
-
-def syntax_error_position(message: str) -> tuple[int, int, str] | None:
-    """(line, column, problem) from a json5 error message, both 1-based."""
-    m = _JSON5_ERROR.match(message)
-    if not m:
-        return None
-    problem = m.group(2)
-    for raw, name in _NAMED_CHARS.items():
-        problem = problem.replace(raw, name)
-    return int(m.group(1)), int(m.group(3)), problem
 
 
 def split_path(path: str) -> Path:
