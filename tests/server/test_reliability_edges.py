@@ -5,7 +5,6 @@ request time, no upstream chosen by the client, loopback-only without APIKEY."""
 from __future__ import annotations
 
 import json
-import subprocess
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -16,7 +15,7 @@ import psutil
 import pytest
 
 from ccr.testing import MockResponse, MockUpstream, openai_completion, openai_text_chunks, run_router
-from ccr.testing.router import ccr_executable, free_port, wait_healthy, write_config
+from ccr.testing.router import free_port, spawn_ccr_start, wait_healthy, write_config
 from tests.server.conftest import APIKEY, base_config
 
 USER = [{"role": "user", "content": "hi"}]
@@ -200,13 +199,7 @@ def test_without_apikey_only_loopback_is_served(tmp_path: Path) -> None:
     port = free_port()
     path = write_config({"HOST": "0.0.0.0", "PORT": port, "LOG": False}, tmp_path)
     output = tmp_path / "ccr.out"
-    with output.open("wb") as out:
-        proc = subprocess.Popen(
-            [str(ccr_executable()), "start", "--config", str(path)],
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    proc = spawn_ccr_start(["--config", str(path)], output)
     try:
         wait_healthy(f"http://127.0.0.1:{port}", proc, output)
         listening = {

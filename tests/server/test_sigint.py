@@ -4,23 +4,16 @@ from __future__ import annotations
 
 import signal
 import socket
-import subprocess
 from pathlib import Path
 
-from ccr.testing.router import ccr_executable, free_port, wait_healthy, write_config
+from ccr.testing.router import free_port, spawn_ccr_start, wait_healthy, write_config
 
 
 def test_sigint_exits_cleanly(tmp_path: Path) -> None:
     port = free_port()
     path = write_config({"PORT": port, "LOG": False}, tmp_path)
     output = tmp_path / "ccr.out"
-    with output.open("wb") as out:
-        proc = subprocess.Popen(
-            [str(ccr_executable()), "start", "--config", str(path)],
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    proc = spawn_ccr_start(["--config", str(path)], output)
     try:
         wait_healthy(f"http://127.0.0.1:{port}", proc, output)
         proc.send_signal(signal.SIGINT)

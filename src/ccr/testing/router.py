@@ -102,6 +102,15 @@ def wait_healthy(base_url: str, proc: subprocess.Popen[bytes], output: Path, tim
     raise TimeoutError(f"ccr start did not answer {base_url}/health within {timeout:.0f}s")
 
 
+def spawn_ccr_start(args: list[str], output: Path, env: Mapping[str, str] | None = None) -> subprocess.Popen[bytes]:
+    """`ccr start ARGS` in the foreground as a child process, its combined output in `output`."""
+    with output.open("wb") as out:
+        return subprocess.Popen(
+            [str(ccr_executable()), "start", *args], env=env, stdin=subprocess.DEVNULL, stdout=out,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+
+
 @contextlib.contextmanager
 def run_router_process(
     config: Mapping[str, Any], tmp_path: Path, env: Mapping[str, str] | None = None, timeout: float = 20.0
@@ -115,10 +124,8 @@ def run_router_process(
     base_url = f"http://127.0.0.1:{port}"
     child_env = {**os.environ, **(env or {})}
     child_env.pop("CCR_CONFIG", None)
-    cmd = [str(ccr_executable()), "start", "--config", str(path), "--port", str(port)]
     output = Path(tmp_path) / "ccr.out"
-    with output.open("wb") as out:
-        proc = subprocess.Popen(cmd, env=child_env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
+    proc = spawn_ccr_start(["--config", str(path), "--port", str(port)], output, child_env)
     try:
         wait_healthy(base_url, proc, output, timeout)
         yield base_url
