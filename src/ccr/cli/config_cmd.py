@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import stat
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import unquote, urlsplit, urlunsplit
 
 import typer
 
 from ccr.cli import common
 from ccr.config.schema import Config
+from ccr.masking import is_secret_key
+from ccr.masking import mask_url as mask_url_with
 
 app = typer.Typer(
     help="""Inspect the config.
@@ -29,8 +29,6 @@ Examples:
     no_args_is_help=True,
 )
 
-# The same words the management API treats as secret (server/routes/api_secrets.py).
-_SECRET_KEY = re.compile(r"(key|token|secret|passw(or)?d|authorization|credential|cookie)", re.IGNORECASE)
 
 
 def mask(value: Any) -> Any:
@@ -44,7 +42,7 @@ def mask(value: Any) -> Any:
 
 def masked(data: Any) -> Any:
     if isinstance(data, dict):
-        return {k: mask(v) if _SECRET_KEY.search(str(k)) else masked(v) for k, v in data.items()}
+        return {k: mask(v) if is_secret_key(str(k)) else masked(v) for k, v in data.items()}
     if isinstance(data, list):
         return [masked(v) for v in data]
     if isinstance(data, str) and "://" in data:
@@ -54,23 +52,7 @@ def masked(data: Any) -> Any:
 
 def mask_url(value: str) -> str:
     """A URL with its password (`PROXY_URL`) and key-like query values (`?key=`) masked."""
-    try:
-        parts = urlsplit(value)
-        password = parts.password
-    except ValueError:
-        return value
-    netloc = parts.netloc
-    if password:
-        netloc = f"{parts.username or ''}:{mask(password)}@{netloc.rpartition('@')[2]}"
-    query = "&".join(_mask_param(p) for p in parts.query.split("&")) if parts.query else ""
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
-
-
-def _mask_param(param: str) -> str:
-    name, sep, value = param.partition("=")
-    if not sep or not _SECRET_KEY.search(unquote(name)):
-        return param
-    return f"{name}={mask(unquote(value))}"
+    return mask_url_with(value, mask)
 
 
 @app.command("check")

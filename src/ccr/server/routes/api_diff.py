@@ -9,7 +9,7 @@ import json
 from typing import Any
 
 from ccr.config.schema import Config
-from ccr.server.routes.api_secrets import is_secret_key
+from ccr.masking import is_secret_key
 
 RESTART_KEYS = ("HOST", "PORT", "LOG", "LOG_LEVEL")
 """Read once when the server starts (socket, log files)."""

@@ -17,20 +17,16 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from ccr.config.schema import Config
 from ccr.errors import ConfigError
+from ccr.masking import is_secret_key
+from ccr.masking import mask_url as mask_url_with
 
 ELLIPSIS = "…"
-_SECRET_WORDS = ("key", "token", "secret", "password", "passwd", "authorization", "credential", "cookie")
 _PLACEHOLDERS = re.compile(r"\s*(?:(?:\$\{[^}]+\}|\$[A-Z_][A-Z0-9_]*)\s*)+")
 _MIN_SCRUB_LEN = 6
-
-
-def is_secret_key(name: str) -> bool:
-    low = name.lower()
-    return any(word in low for word in _SECRET_WORDS)
 
 
 def is_placeholder(value: str) -> bool:
@@ -48,29 +44,7 @@ def mask_value(value: str) -> str:
 
 def mask_url(value: str) -> str:
     """Mask a URL's password and key-like query values; other strings are returned unchanged."""
-    if "://" not in value:
-        return value
-    try:
-        parts = urlsplit(value)
-        password = parts.password
-    except ValueError:
-        return value
-    netloc = parts.netloc
-    if password:
-        user = parts.username or ""
-        host = netloc.rpartition("@")[2]
-        netloc = f"{user}:{mask_value(password)}@{host}"
-    query = "&".join(_mask_param(p) for p in parts.query.split("&")) if parts.query else ""
-    if netloc == parts.netloc and query == parts.query:
-        return value
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
-
-
-def _mask_param(param: str) -> str:
-    name, sep, value = param.partition("=")
-    if not sep or not is_secret_key(unquote(name)):
-        return param
-    return f"{name}={mask_value(unquote(value))}"
+    return mask_url_with(value, mask_value)
 
 
 def _display(path: str, key: str | int) -> str:
