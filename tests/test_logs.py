@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import os
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,14 +12,7 @@ import pytest
 from ccr.config.load import config_from_raw
 from ccr.logs import setup_logging
 
-
-@pytest.fixture(autouse=True)
-def restore_logging() -> Iterator[None]:
-    yield
-    for logger in (logging.getLogger("ccr"), logging.getLogger("ccr.routing")):
-        for handler in list(logger.handlers):
-            logger.removeHandler(handler)
-            handler.close()
+pytestmark = pytest.mark.usefixtures("restore_logging")
 
 
 def _setup(tmp_path: Path, **keys: object) -> Path:

@@ -96,15 +96,6 @@ def test_unknown_block_types_are_tolerated(server: tuple[str, int]) -> None:
     assert status == 200, answer
 
 
-@pytest.fixture
-def restore_logging() -> Iterator[None]:
-    yield
-    for logger in (logging.getLogger("ccr"), logging.getLogger("ccr.routing")):
-        for handler in list(logger.handlers):
-            logger.removeHandler(handler)
-            handler.close()
-
-
 @pytest.mark.usefixtures("restore_logging")
 def test_no_secret_in_logs_errors_or_api(tmp_path: Path) -> None:
     with MockUpstream() as up:
