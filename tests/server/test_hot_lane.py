@@ -11,6 +11,7 @@ import json
 import socket
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -194,3 +195,28 @@ def test_without_apikey_a_foreign_host_is_refused(upstream: MockUpstream, tmp_pa
                 status, _, body = Reader(sock).response()
             assert status == expected, body
     assert len(upstream.requests) == 1
+
+
+def test_a_handler_that_fails_costs_one_request_not_the_connection(
+    conn: tuple[socket.socket, Reader], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ccr.server.routes.messages import MessagesEndpoint
+
+    real = MessagesEndpoint.serve
+    calls: list[int] = []
+
+    async def fail_once(self: MessagesEndpoint, *args: Any, **kwargs: Any) -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("a bug past the endpoint's own guard")
+        await real(self, *args, **kwargs)
+
+    monkeypatch.setattr(MessagesEndpoint, "serve", fail_once)
+    sock, reader = conn
+    sock.sendall(request())
+    status, headers, body = reader.response()
+    assert (status, body) == (500, b"Internal Server Error")
+    assert headers["content-length"] == "21"
+    sock.sendall(request())
+    status, _, body = reader.response()
+    assert status == 200 and text_of(body) == "Hello from the mock upstream."

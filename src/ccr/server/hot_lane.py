@@ -6,7 +6,7 @@ the benchmark machine: a scope dict and a cycle object per request, an `asyncio.
 body, the task started before the body is in, two middleware coroutines, and a `send` that checks
 every header against two regular expressions. Here the protocol collects the whole body, starts
 one task with it, and `HotCycle.send` writes the response straight to the connection. The
-application side (`RouterApp.serve_hot`) runs the same checks and the same endpoint as the ASGI
+application side (`MessagesLane` in server/app.py) runs the same checks and the same endpoint as the ASGI
 route, which stays for every other path and for other servers.
 
 What the lane keeps from uvicorn: keep-alive, pipelined requests in order, `Expect:
@@ -20,20 +20,18 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, MutableMapping
-from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, Protocol
+
+from uvicorn.protocols.http.httptools_impl import STATUS_LINE
+
+from ccr.server.asgi import send_bytes
 
 if TYPE_CHECKING:
     from uvicorn.protocols.http.flow_control import FlowControl
 
 log = logging.getLogger("ccr.server")
 
-_STATUS_LINES = {s.value: b"HTTP/1.1 %d %s\r\n" % (s.value, s.phrase.encode()) for s in HTTPStatus}
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
-
-
-def status_line(status: int) -> bytes:
-    return _STATUS_LINES.get(status) or b"HTTP/1.1 %d \r\n" % status
 
 
 class HotHandler(Protocol):
@@ -171,7 +169,8 @@ class HotCycle:
         except Exception as exc:  # the handler answers its own errors; this is the last guard
             log.error("unhandled error in the /v1/messages handler", exc_info=exc)
             if not self.response_started and not self.disconnected:
-                await self.send_plain(500, b"Internal Server Error")
+                plain = [(b"content-type", b"text/plain; charset=utf-8")]
+                await send_bytes(self.send, 500, b"Internal Server Error", plain)
             else:
                 self._conn.transport.close()
         else:
@@ -212,19 +211,9 @@ class HotCycle:
                 transport.close()
             conn.on_response_complete()
 
-    async def send_plain(self, status: int, body: bytes) -> None:
-        await self.send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", b"%d" % len(body))],
-            }
-        )
-        await self.send({"type": "http.response.body", "body": body})
-
     def _write_head(self, status: int, headers: Any) -> None:
         self.response_started = True
-        out = [status_line(status)]
+        out = [STATUS_LINE[status]]
         for name, value in self._conn.server_state.default_headers:
             out.append(b"%b: %b\r\n" % (name, value))
         chunked = True
