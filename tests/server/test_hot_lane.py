@@ -220,3 +220,23 @@ def test_a_handler_that_fails_costs_one_request_not_the_connection(
     sock.sendall(request())
     status, _, body = reader.response()
     assert status == 200 and text_of(body) == "Hello from the mock upstream."
+
+
+def test_a_model_id_with_a_line_break_cannot_inject_a_response_header(upstream: MockUpstream, tmp_path: Path) -> None:
+    # A provider without a model list forwards any model id as written, and the route goes back
+    # to the client in `x-ccr-route`: a CR/LF in the id must not start a header of its own.
+    config = base_config(upstream)
+    config["Providers"][0]["models"] = []
+    with run_router(config, tmp_path) as url:
+        parts = urlsplit(url)
+        body = json.dumps({**json.loads(BODY), "model": "mock,evil\r\nx-injected: 1"}).encode()
+        with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:
+            reader = Reader(sock)
+            sock.sendall(request(body=body))
+            status, headers, answer = reader.response()
+            assert status == 200, answer
+            assert "x-injected" not in headers
+            assert headers["x-ccr-route"] == "explicit mock,evil  x-injected: 1"
+            assert text_of(answer) == "Hello from the mock upstream."
+            sock.sendall(request())  # the connection still serves
+            assert reader.response()[0] == 200

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import uvicorn
 
+from ccr.server.asgi import header_dict
 from ccr.server.http_protocol import CoalescingHttpToolsProtocol, CoalescingTransport
 
 
@@ -221,3 +222,22 @@ def test_idle_keep_alive_connections_are_closed_by_the_sweeper(monkeypatch: pyte
         srv.should_exit = True
         thread.join(10)
         sock.close()
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        pytest.param([], {}, id="none"),
+        pytest.param(
+            [(b"host", b"127.0.0.1"), (b"x-api-key", b"sk-ant-test")],
+            {"host": "127.0.0.1", "x-api-key": "sk-ant-test"},
+            id="plain",
+        ),
+        pytest.param([(b"x-a", b"1"), (b"x-a", b"2")], {"x-a": "2"}, id="repeated-last-wins"),
+        pytest.param([(b"x-empty", b"")], {"x-empty": ""}, id="empty-value"),
+        pytest.param([(b"x-latin", b"caf\xe9")], {"x-latin": "caf\u00e9"}, id="latin-1"),
+        pytest.param([(b"x-odd", b"a\nb"), (b"host", b"h")], {"x-odd": "a\nb", "host": "h"}, id="line-feed-fallback"),
+    ],
+)
+def test_header_dict(raw: list[tuple[bytes, bytes]], expected: dict[str, str]) -> None:
+    assert header_dict(raw) == expected

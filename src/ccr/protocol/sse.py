@@ -43,7 +43,7 @@ class SSEParser:
             self._at_start = False
             if buf.startswith(_BOM):
                 buf = buf[3:]
-        if b"\r" in buf:
+        if buf.find(b"\r") >= 0:  # not `in`: for bytes it first tries an int and formats a TypeError
             self._pending_cr = buf.endswith(b"\r")
             buf = buf.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
         lines = buf.split(b"\n")

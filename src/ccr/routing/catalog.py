@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ccr.config.schema import Config
+from ccr.config.schema import Config, RouterSettings
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +32,7 @@ class ModelCatalog:
                 self._listed.setdefault(f"{provider.name.lower()},{model.lower()}", Target(provider.name, model))
         self._providers = {p.name.lower(): p.name for p in config.Providers}
         self._slots: dict[str, Target | None] = {}
+        self._slot_of: dict[tuple[int, str], tuple[RouterSettings, Target | None]] = {}
 
     def resolve(self, spec: str) -> Target | None:
         """The configured target for a client-supplied `provider,model`, or None if not configured."""
@@ -46,6 +47,21 @@ class ModelCatalog:
             return found
         open_name = self._open_providers.get(provider.lower())
         return Target(open_name, model) if open_name is not None else None
+
+    def slot_of(self, settings: RouterSettings, name: str) -> Target | None:
+        """The target of `Router.<name>` in these (frozen) settings. Memoised per settings object:
+        every rule asks this for every request. The entry holds the settings, so their id is not
+        reused while it is cached."""
+        key = (id(settings), name)
+        hit = self._slot_of.get(key)
+        if hit is not None and hit[0] is settings:
+            return hit[1]
+        spec = settings.slot(name)
+        target = self.resolve_slot(spec) if spec is not None else None
+        if len(self._slot_of) > 1024:
+            self._slot_of.clear()
+        self._slot_of[key] = (settings, target)
+        return target
 
     def resolve_slot(self, spec: str) -> Target | None:
         """A `Router` slot value: the provider must exist; an unlisted model is forwarded as written.

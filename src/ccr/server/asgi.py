@@ -52,7 +52,14 @@ def body_too_large(limit: int) -> PayloadTooLargeError:
 
 
 def header_dict(headers: list[tuple[bytes, bytes]]) -> dict[str, str]:
-    return {k.decode("latin-1"): v.decode("latin-1") for k, v in headers}
+    """Request headers as text. Decoded in one piece: one `decode` per request instead of two per
+    header. The HTTP parser lets no line feed through in a name or value; should one ever be
+    there, the pieces do not add up and each header is decoded on its own."""
+    pieces = b"\n".join([part for pair in headers for part in pair]).decode("latin-1").split("\n")
+    if len(pieces) != 2 * len(headers):
+        return {k.decode("latin-1"): v.decode("latin-1") for k, v in headers}
+    it = iter(pieces)
+    return dict(zip(it, it, strict=True))
 
 
 async def send_bytes(send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]] | None = None) -> None:

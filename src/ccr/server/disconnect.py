@@ -21,16 +21,16 @@ class DisconnectWatch:
     __slots__ = ("_hook", "_task", "_watcher", "client_gone", "complete")
 
     def __init__(self, receive: Receive | None, scope: Scope | None = None, hook: DisconnectHook | None = None) -> None:
-        task = asyncio.current_task()
+        if hook is None and scope is not None:
+            found = scope.get("extensions", {}).get(DISCONNECT_EXTENSION)
+            hook = found if isinstance(found, DisconnectHook) else None
+        task = hook.task if hook is not None and hook.task is not None else asyncio.current_task()
         assert task is not None
         self._task = task
         self.complete = False
         """The last byte of the response was handed to the server: a disconnect now is normal."""
         self.client_gone = False
         """The client left before the response was complete (the serving task was cancelled)."""
-        if hook is None and scope is not None:
-            found = scope.get("extensions", {}).get(DISCONNECT_EXTENSION)
-            hook = found if isinstance(found, DisconnectHook) else None
         self._hook = hook
         self._watcher: asyncio.Future[None] | None = None
         if hook is not None:

@@ -4,6 +4,7 @@ then the scenario's fallback models — all before the first byte reaches the cl
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import time
 from collections.abc import Iterator
@@ -77,9 +78,15 @@ async def open_upstream(ex: Exchange, state: AppState, body: dict[str, Any], hea
 
 
 def _targets(ex: Exchange) -> Iterator[RouteDecision]:
-    """The routed target, then — only once it has failed — the scenario's fallbacks."""
+    """The routed target, then — only once it has failed — the scenario's fallbacks.
+
+    A chain over a generator not yet started: when the first target answers, the generator is
+    dropped unstarted, which costs nothing — closing a started one raises GeneratorExit in it."""
     assert ex.decision is not None
-    yield ex.decision
+    return itertools.chain((ex.decision,), _fallbacks(ex))
+
+
+def _fallbacks(ex: Exchange) -> Iterator[RouteDecision]:
     yield from fallback_targets(ex)
 
 

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from ccr.server.state import AppState, Runtime
 
 log = logging.getLogger("ccr.request")
+_HEADER_SAFE = {ord("\r"): " ", ord("\n"): " ", 0: " "}
 
 
 @dataclass(slots=True)
@@ -56,7 +57,11 @@ class Exchange:
     def route_header(self) -> list[tuple[bytes, bytes]]:
         if self.decision is None:
             return []
+        # A provider without a model list takes any model id the client sends, line breaks too:
+        # they must not end the header line.
         value = f"{self.decision.scenario} {self.decision.target}"
+        if "\r" in value or "\n" in value or "\0" in value:
+            value = value.translate(_HEADER_SAFE)
         return [(b"x-ccr-route", value.encode("latin-1", "replace"))]
 
     def json_headers(self) -> list[tuple[bytes, bytes]]:

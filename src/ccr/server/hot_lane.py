@@ -80,6 +80,7 @@ class HotCycle:
         "_chunked",
         "_conn",
         "_handler",
+        "_head",
         "body_complete",
         "body_size",
         "disconnect_hook",
@@ -112,6 +113,7 @@ class HotCycle:
         self.expect_100 = expect_100
         self.disconnect_hook = disconnect_hook
         self.message_event = NO_EVENT
+        self._head = b""
         self.parts: list[bytes] = []
         self.body_size = 0
         # too_large: the body passed `body_limit()`; it is read to its end and dropped, and the
@@ -155,7 +157,9 @@ class HotCycle:
 
     def _start(self) -> None:
         conn = self._conn
-        task = conn.loop.create_task(self._run())
+        # A named Task, not `loop.create_task`: an unnamed one formats "Task-N" for every request.
+        task = asyncio.Task(self._run(), loop=conn.loop, name="ccr /v1/messages")
+        self.disconnect_hook.task = task
         task.add_done_callback(conn.tasks.discard)
         conn.tasks.add(task)
 
@@ -191,7 +195,11 @@ class HotCycle:
         if not self.response_started:
             if message["type"] != "http.response.start":
                 raise RuntimeError(f"expected http.response.start, got {message['type']}")
-            self._write_head(message["status"], message.get("headers", ()))
+            head = self._head_bytes(message["status"], message.get("headers", ()))
+            if self._chunked:
+                conn.transport.write(head)  # a stream: its head goes out with this loop step
+            else:
+                self._head = head  # a whole body follows: head and body leave in one write
             return
         if self.response_complete or message["type"] != "http.response.body":
             raise RuntimeError(f"unexpected {message['type']} after the response")
@@ -203,23 +211,26 @@ class HotCycle:
                 transport.write(b"%x\r\n%b\r\n" % (len(body), body))
             if not more:
                 transport.write(b"0\r\n\r\n")
-        elif body:
-            transport.write(body)
+        else:
+            head, self._head = self._head, b""
+            data = head + body if head else body
+            if not more:
+                transport.send_now(data)  # the response is whole: no reason to wait for the loop step
+            elif data:
+                transport.write(data)
         if not more:
             self.response_complete = True
             if not self.keep_alive:
                 transport.close()
             conn.on_response_complete()
 
-    def _write_head(self, status: int, headers: Any) -> None:
+    def _head_bytes(self, status: int, headers: Any) -> bytes:
         self.response_started = True
         out = [STATUS_LINE[status]]
         for name, value in self._conn.server_state.default_headers:
             out.append(b"%b: %b\r\n" % (name, value))
         chunked = True
         for name, value in headers:
-            if b"\r" in value or b"\n" in value or b"\r" in name or b"\n" in name:
-                raise RuntimeError("invalid HTTP header")  # never from our own code; a config value at worst
             if name == b"content-length":
                 chunked = False
             out.append(b"%b: %b\r\n" % (name, value))
@@ -229,4 +240,11 @@ class HotCycle:
             out.append(b"connection: close\r\n")
         out.append(b"\r\n")
         self._chunked = chunked
-        self._conn.transport.write(b"".join(out))
+        head = b"".join(out)
+        # Each piece ends in the one CRLF we put there: a CR or LF inside a header name or value
+        # (never from our own code; a config value at worst) shows in the counts. Two counts over
+        # the head cost less than `b"\r" in value` per header, which in Python 3.11 first tries
+        # the operand as an integer and formats a TypeError.
+        if head.count(b"\n") != len(out) or head.count(b"\r") != len(out):
+            raise RuntimeError("invalid HTTP header")
+        return head

@@ -24,12 +24,15 @@ DISCONNECT_EXTENSION = "ccr.disconnect"
 class DisconnectHook:
     """In `scope["extensions"]["ccr.disconnect"]`: set `callback` and the server calls it (once)
     if the client's connection drops before the response is complete — what a watcher task
-    blocked on `receive()` would learn, without a task per request (server/disconnect.py)."""
+    blocked on `receive()` would learn, without a task per request (server/disconnect.py).
+    `task` is the task serving the request when the server knows it (the hot lane does): looking
+    it up with `asyncio.current_task()` costs a system call (`getpid`) per request."""
 
-    __slots__ = ("callback",)
+    __slots__ = ("callback", "task")
 
     def __init__(self) -> None:
         self.callback: Callable[[], None] | None = None
+        self.task: asyncio.Task[None] | None = None
 
 
 class CoalescingTransport:
@@ -50,6 +53,15 @@ class CoalescingTransport:
         if not self._scheduled:
             self._scheduled = True
             self._loop.call_soon(self.flush)
+
+    def send_now(self, data: bytes) -> None:
+        """`data` after whatever is buffered, written at once (the end of a response)."""
+        if self._buf:
+            if data:
+                self._buf.append(bytes(data))
+            self.flush()
+        elif data and not self._transport.is_closing():
+            self._transport.write(data)
 
     def writelines(self, lines: Any) -> None:
         for data in lines:

@@ -80,6 +80,8 @@ def decode_json_object(data: bytes, ctx: RequestContext) -> UnifiedResponse:
 # Hosts that reject fields OpenAI does not define (other OpenAI-compatible servers ignore them,
 # and DeepSeek, vLLM, llama.cpp, Qwen want `reasoning_content` replayed).
 _STRICT_HOSTS = ("api.openai.com",)
+_DROP = frozenset({"reasoning_signature"})
+_DROP_STRICT = frozenset({"reasoning_signature", "reasoning_content"})
 
 
 def _is_strict(url: str) -> bool:
@@ -89,12 +91,13 @@ def _is_strict(url: str) -> bool:
 def strip_internal_fields(body: UnifiedRequest, *, strict: bool) -> UnifiedRequest:
     """Drop what only our own transformers read (`reasoning_signature`), and on strict hosts the
     reasoning replay too; messages without such fields are reused as they are."""
-    drop = ("reasoning_signature", "reasoning_content") if strict else ("reasoning_signature",)
+    drop = _DROP_STRICT if strict else _DROP
     messages = body.get("messages")
-    if not isinstance(messages, list) or not any(isinstance(m, dict) and any(k in m for k in drop) for m in messages):
+    # `isdisjoint`, not a nested generator per message: Claude Code sends hundreds of messages.
+    if not isinstance(messages, list) or all(not isinstance(m, dict) or drop.isdisjoint(m) for m in messages):
         return body if not (strict and "reasoning" in body) else {k: v for k, v in body.items() if k != "reasoning"}
     cleaned = [
-        {k: v for k, v in m.items() if k not in drop} if isinstance(m, dict) and any(k in m for k in drop) else m
+        {k: v for k, v in m.items() if k not in drop} if isinstance(m, dict) and not drop.isdisjoint(m) else m
         for m in messages
     ]
     out = {**body, "messages": cleaned}

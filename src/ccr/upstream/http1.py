@@ -238,12 +238,10 @@ def _os_reason(exc: OSError) -> str:
 
 def _peer_closed(conn: Connection) -> bool:
     """True when the socket is readable while idle: a FIN, a TLS close_notify, or junk."""
-    transport = conn.transport
-    sock = transport.get_extra_info("socket") if transport is not None else None
-    if sock is None:
+    if conn.fd < 0:
         return False
     try:
-        readable, _, _ = select.select([sock.fileno()], [], [], 0)
+        readable, _, _ = select.select([conn.fd], [], [], 0)
     except (OSError, ValueError):
         return True
     return bool(readable)

@@ -36,6 +36,8 @@ class Connection(asyncio.Protocol):
     def __init__(self, owner: Owner, keepalive_s: float) -> None:
         self.owner = owner
         self.transport: asyncio.Transport | None = None
+        self.fd = -1
+        """The socket's file descriptor (for the pool's stale-connection check), -1 if unknown."""
         self.response: Http1Response | None = None
         self.closed = False
         self.paused = False
@@ -54,6 +56,8 @@ class Connection(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         # uvloop's transports implement asyncio.Transport without subclassing it.
         self.transport = cast(asyncio.Transport, transport)
+        sock = transport.get_extra_info("socket")
+        self.fd = sock.fileno() if sock is not None else -1
 
     def data_received(self, data: bytes) -> None:
         resp = self.response

@@ -27,8 +27,7 @@ class RuleContext:
     """`ANTHROPIC_SMALL_FAST_MODEL` from the config: Claude Code's background model."""
 
     def slot(self, name: str) -> Target | None:
-        spec = self.settings.slot(name)
-        return self.catalog.resolve_slot(spec) if spec is not None else None
+        return self.catalog.slot_of(self.settings, name)
 
     def decide(self, scenario: str, target: Target, reason: str) -> RouteDecision:
         if self.settings_source is not None:

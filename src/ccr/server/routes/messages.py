@@ -26,6 +26,7 @@ from ccr.server.asgi import (
     send_error,
 )
 from ccr.server.disconnect import DisconnectWatch
+from ccr.server.dispatch import open_upstream
 from ccr.server.exchange import Exchange
 from ccr.server.http_protocol import DisconnectHook
 from ccr.server.image_agent import ImageAgentRun, for_request
@@ -130,7 +131,7 @@ class MessagesEndpoint:
         finally:
             ex.session_id = req.session_id  # the router reads it from the headers or metadata
         agent = for_request(req, self.state, body, headers)  # None unless the image agent is on
-        await ex.open(self.state, body, headers)
+        await open_upstream(ex, self.state, body, headers)  # not `ex.open`: one coroutine less per request
         if ex.stream:
             await self._stream(ex, send, agent)
         else:
