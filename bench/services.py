@@ -47,16 +47,19 @@ def mock_config(url: str, **settings: object) -> None:
         resp.read()
 
 
-def router_command(config: Path, port: int, workers: int) -> list[str]:
+def router_command(config: Path, port: int, workers: int, wrap: tuple[str, ...] = ()) -> list[str]:
     exe = Path(sys.executable).with_name("ccr")
-    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "ccr"]
+    cmd = [*wrap, str(exe)] if exe.exists() else [*wrap, sys.executable, "-m", "ccr"]
     cmd += ["start", "--config", str(config), "--port", str(port)]
     return cmd + (["--workers", str(workers)] if workers > 1 else [])
 
 
 @contextlib.contextmanager
-def router(mock_url: str, work: Path, workers: int = 1) -> Iterator[tuple[str, int]]:
-    """`ccr start` with a fresh HOME and the same kind of config the shared harness uses; yields (url, pid)."""
+def router(
+    mock_url: str, work: Path, workers: int = 1, wrap: tuple[str, ...] = (), ready_s: float = 60
+) -> Iterator[tuple[str, int]]:
+    """`ccr start` with a fresh HOME and the same kind of config the shared harness uses; yields (url, pid).
+    `wrap`: a command the router runs under (valgrind for bench/instructions.py)."""
     home = work / "home"
     (home / ".claude-code-router").mkdir(parents=True, exist_ok=True)
     port = free_port()
@@ -86,11 +89,11 @@ def router(mock_url: str, work: Path, workers: int = 1) -> Iterator[tuple[str, i
     env.pop("CCR_CONFIG", None)
     log = (work / "router.log").open("wb")
     proc = subprocess.Popen(
-        router_command(config, port, workers), env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log
+        router_command(config, port, workers, wrap), env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_ready(url, proc, work / "router.log")
+        _wait_ready(url, proc, work / "router.log", ready_s)
         yield url, proc.pid
     finally:
         proc.send_signal(signal.SIGTERM)
