@@ -172,3 +172,20 @@ async def test_router_builds_project_lookup_from_home(tmp_path: Path, _isolated_
     write(tmp_path / PROJECT / "config.json", {"Router": {"default": "deepseek,deepseek-reasoner"}})
     router = Router(make_config(path=tmp_path / "config.json"), counting=counting())
     assert (await route(router)).target == "deepseek,deepseek-reasoner"
+
+
+async def test_a_slot_set_only_by_the_project_turns_its_rule_on(dirs: tuple[Path, Path]) -> None:
+    # The Router leaves out rules whose slot is unset, per settings object: a slot the global
+    # Router lacks but a project file sets must bring its rule back for that project only.
+    config_dir, claude = dirs
+    cfg = make_config({"default": "deepseek,deepseek-chat"}, path=config_dir / "config.json")
+    clock = Clock()
+    projects = ProjectRouters(config_dir, Router(cfg).catalog, cfg.Router, claude_dirs=[claude], clock=clock)
+    router = Router(cfg, projects=projects, counting=counting())
+    thinking = {"type": "enabled", "budget_tokens": 9}
+    assert (await route(router, thinking=thinking)).scenario == "default"
+    write(config_dir / PROJECT / "config.json", {"Router": {"think": "deepseek,deepseek-reasoner"}}, bump=1)
+    clock.now += 60
+    decision = await route(router, thinking=thinking)
+    assert (decision.scenario, decision.target) == ("think", "deepseek,deepseek-reasoner")
+    assert (await route(router, sid="another-session", thinking=thinking)).scenario == "default"

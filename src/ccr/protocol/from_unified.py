@@ -129,6 +129,8 @@ def _tool_blocks(message: Mapping[str, Any]) -> list[Block]:
     if not isinstance(calls, list) or not calls:
         legacy = message.get("function_call")
         calls = [{"function": legacy}] if isinstance(legacy, dict) else []
+    if not calls:
+        return []
     ids = ToolIds()
     blocks: list[Block] = []
     for call in calls:

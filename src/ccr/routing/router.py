@@ -15,7 +15,7 @@ import logging
 from typing import Any
 
 from ccr.config.load import interpolate
-from ccr.config.schema import Config
+from ccr.config.schema import Config, RouterSettings
 from ccr.errors import ConfigError, RequestError
 from ccr.routing.catalog import ModelCatalog
 from ccr.routing.custom import CustomRouterRule, resolve_router_path
@@ -61,13 +61,29 @@ class Router:
             path = resolve_router_path(config.CUSTOM_ROUTER_PATH, config_dir)
             custom = CustomRouterRule(path, config_as_dict(config))
         self.rules = rules if rules is not None else default_rules(custom, counting=counting)
-        self._async = [rule.is_async for rule in self.rules]
+        self._active: dict[int, tuple[RouterSettings, list[tuple[Rule, bool]]]] = {}
         if projects is None and config_dir is not None:
             projects = ProjectRouters(config_dir, self.catalog, config.Router)
         self.projects = projects
 
     def record_usage(self, session_id: str | None, usage: dict[str, Any]) -> None:
         self.sessions.record(session_id, usage)
+
+    def _rules_for(self, settings: RouterSettings) -> list[tuple[Rule, bool]]:
+        """The rules that can match under these (frozen) settings: a rule whose slot is unset is
+        left out. Kept per settings object (the entry holds it, so its id is not reused)."""
+        hit = self._active.get(id(settings))
+        if hit is not None and hit[0] is settings:
+            return hit[1]
+        active = [
+            (rule, rule.is_async)
+            for rule in self.rules
+            if not rule.requires_slot or self.catalog.slot_of(settings, rule.requires_slot) is not None
+        ]
+        if len(self._active) > 256:
+            self._active.clear()
+        self._active[id(settings)] = (settings, active)
+        return active
 
     async def route(self, req: RoutingRequest) -> RouteDecision:
         if req.session_id is None:
@@ -81,7 +97,7 @@ class Router:
         ctx = RuleContext(settings, self.catalog, self.sessions, source, self.config.ANTHROPIC_SMALL_FAST_MODEL)
         if self.config.forceUseImageAgent or settings.image:
             prepare_image_agent(req, ctx, force=self.config.forceUseImageAgent)
-        for rule, is_async in zip(self.rules, self._async, strict=True):
+        for rule, is_async in self._rules_for(settings):
             decision = await rule.amatch(req, ctx) if is_async else rule.match(req, ctx)
             if decision is not None:
                 log.info("route=%s %s -> %s", decision.scenario, decision.reason, decision.target)

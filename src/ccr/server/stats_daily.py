@@ -118,8 +118,13 @@ class DailyHistory:
         if not history_days(cfg) or cfg.path is None:
             return
         day = datetime.fromtimestamp(rec.time).date().isoformat()
+        key = usage_key(rec)
         with self._lock:
-            self._pending.setdefault(day, {}).setdefault(usage_key(rec), ModelUsage()).add(rec)
+            models = self._pending.setdefault(day, {})
+            agg = models.get(key)
+            if agg is None:  # not setdefault: that would build a ModelUsage on every request
+                agg = models[key] = ModelUsage()
+            agg.add(rec)
         if time.monotonic() - self._last_flush >= FLUSH_INTERVAL_S:
             self._schedule_flush()
 

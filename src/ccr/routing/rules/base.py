@@ -41,6 +41,9 @@ class Rule:
 
     name: ClassVar[str] = ""
     is_async: ClassVar[bool] = False
+    requires_slot: ClassVar[str] = ""
+    """A `Router` slot without which the rule never matches: the Router skips the rule while
+    that slot is unset (one check per settings object, not one call per request)."""
 
     def match(self, req: RoutingRequest, ctx: RuleContext) -> RouteDecision | None:
         return None
@@ -53,6 +56,10 @@ class SlotRule(Rule):
     """A rule whose target is one `Router` slot and whose test is a cheap look at the body."""
 
     slot_name: ClassVar[str] = ""
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.requires_slot = cls.slot_name
 
     def match(self, req: RoutingRequest, ctx: RuleContext) -> RouteDecision | None:
         target = ctx.slot(self.slot_name)

@@ -67,6 +67,7 @@ class Counting:
 class LongContextRule(Rule):
     name = "longContext"
     is_async = True
+    requires_slot = "longContext"
 
     def __init__(self, counting: Counting | None = None) -> None:
         self.counting = counting or Counting()
