@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ccr.config.schema import RouterSettings
-from ccr.routing.catalog import ModelCatalog, Target
+from ccr.routing.catalog import ModelCatalog, PerSettings, Target
 from tests.routing.helpers import make_config
 
 
@@ -33,3 +33,15 @@ def test_each_settings_object_gets_its_own_answer() -> None:
     assert catalog.slot_of(project, "default") == Target("ollama", "qwen2.5-coder:latest")
     assert catalog.slot_of(project, "think") is None
     assert catalog.slot_of(config.Router, "think") == Target("deepseek", "deepseek-reasoner")
+
+
+def test_per_settings_keeps_by_identity_and_stays_bounded() -> None:
+    memo: PerSettings[int] = PerSettings(limit=2)
+    a, b = RouterSettings(default="x,y"), RouterSettings(default="x,y")  # equal, not the same object
+    assert memo.keep(a, "k", 1) == 1
+    assert memo.find(a, "k") == (a, 1)
+    assert memo.find(b, "k") is None and memo.find(a, "other") is None
+    memo.keep(b, "k", 2)
+    memo.keep(a, "other", 3)  # the third entry: the full memo starts over
+    assert memo.find(a, "k") is None and memo.find(b, "k") is None
+    assert memo.find(a, "other") == (a, 3)

@@ -7,8 +7,33 @@ Provider and model names match case-insensitively; the configured spelling is wh
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from ccr.config.schema import Config, RouterSettings
+
+V = TypeVar("V")
+
+
+class PerSettings(Generic[V]):
+    """Values kept per (frozen) Router settings object and key, found by the object's identity:
+    hashing a pydantic model would cost more than what is kept. An entry holds its settings
+    object, so that object's id cannot be reused by another while the entry lives."""
+
+    __slots__ = ("_entries", "_limit")
+
+    def __init__(self, limit: int = 1024) -> None:
+        self._entries: dict[tuple[int, str], tuple[RouterSettings, V]] = {}
+        self._limit = limit
+
+    def find(self, settings: RouterSettings, key: str) -> tuple[RouterSettings, V] | None:
+        hit = self._entries.get((id(settings), key))
+        return hit if hit is not None and hit[0] is settings else None
+
+    def keep(self, settings: RouterSettings, key: str, value: V) -> V:
+        if len(self._entries) >= self._limit:  # project and session files come and go
+            self._entries.clear()
+        self._entries[(id(settings), key)] = (settings, value)
+        return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +57,7 @@ class ModelCatalog:
                 self._listed.setdefault(f"{provider.name.lower()},{model.lower()}", Target(provider.name, model))
         self._providers = {p.name.lower(): p.name for p in config.Providers}
         self._slots: dict[str, Target | None] = {}
-        self._slot_of: dict[tuple[int, str], tuple[RouterSettings, Target | None]] = {}
+        self._slot_of: PerSettings[Target | None] = PerSettings()
 
     def resolve(self, spec: str) -> Target | None:
         """The configured target for a client-supplied `provider,model`, or None if not configured."""
@@ -49,19 +74,12 @@ class ModelCatalog:
         return Target(open_name, model) if open_name is not None else None
 
     def slot_of(self, settings: RouterSettings, name: str) -> Target | None:
-        """The target of `Router.<name>` in these (frozen) settings. Memoised per settings object:
-        every rule asks this for every request. The entry holds the settings, so their id is not
-        reused while it is cached."""
-        key = (id(settings), name)
-        hit = self._slot_of.get(key)
-        if hit is not None and hit[0] is settings:
+        """The target of `Router.<name>` in these (frozen) settings, memoised per settings object."""
+        hit = self._slot_of.find(settings, name)
+        if hit is not None:
             return hit[1]
         spec = settings.slot(name)
-        target = self.resolve_slot(spec) if spec is not None else None
-        if len(self._slot_of) > 1024:
-            self._slot_of.clear()
-        self._slot_of[key] = (settings, target)
-        return target
+        return self._slot_of.keep(settings, name, self.resolve_slot(spec) if spec is not None else None)
 
     def resolve_slot(self, spec: str) -> Target | None:
         """A `Router` slot value: the provider must exist; an unlisted model is forwarded as written.

@@ -17,7 +17,7 @@ from typing import Any
 from ccr.config.load import interpolate
 from ccr.config.schema import Config, RouterSettings
 from ccr.errors import ConfigError, RequestError
-from ccr.routing.catalog import ModelCatalog
+from ccr.routing.catalog import ModelCatalog, PerSettings
 from ccr.routing.custom import CustomRouterRule, resolve_router_path
 from ccr.routing.decision import RouteDecision, RoutingRequest
 from ccr.routing.image_agent import prepare_image_agent
@@ -61,7 +61,7 @@ class Router:
             path = resolve_router_path(config.CUSTOM_ROUTER_PATH, config_dir)
             custom = CustomRouterRule(path, config_as_dict(config))
         self.rules = rules if rules is not None else default_rules(custom, counting=counting)
-        self._active: dict[int, tuple[RouterSettings, list[tuple[Rule, bool]]]] = {}
+        self._active: PerSettings[list[tuple[Rule, bool]]] = PerSettings(limit=256)
         if projects is None and config_dir is not None:
             projects = ProjectRouters(config_dir, self.catalog, config.Router)
         self.projects = projects
@@ -71,19 +71,16 @@ class Router:
 
     def _rules_for(self, settings: RouterSettings) -> list[tuple[Rule, bool]]:
         """The rules that can match under these (frozen) settings: a rule whose slot is unset is
-        left out. Kept per settings object (the entry holds it, so its id is not reused)."""
-        hit = self._active.get(id(settings))
-        if hit is not None and hit[0] is settings:
+        left out. Kept per settings object."""
+        hit = self._active.find(settings, "rules")
+        if hit is not None:
             return hit[1]
         active = [
             (rule, rule.is_async)
             for rule in self.rules
             if not rule.requires_slot or self.catalog.slot_of(settings, rule.requires_slot) is not None
         ]
-        if len(self._active) > 256:
-            self._active.clear()
-        self._active[id(settings)] = (settings, active)
-        return active
+        return self._active.keep(settings, "rules", active)
 
     async def route(self, req: RoutingRequest) -> RouteDecision:
         if req.session_id is None:

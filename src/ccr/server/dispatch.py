@@ -32,20 +32,18 @@ class _Failed(Exception):
         self.error, self.retryable, self.wait = error, retryable, wait
 
 
-def fallback_targets(ex: Exchange) -> list[RouteDecision]:
+def fallback_targets(ex: Exchange) -> Iterator[RouteDecision]:
     assert ex.decision is not None
     cfg = ex.runtime.config
     scenario = ex.decision.scenario
     chain = cfg.fallback.get(scenario) or cfg.fallback.get(_FALLBACK_SCENARIO.get(scenario, ""), ())
-    out: list[RouteDecision] = []
     for target in chain:
         name, _, model = target.partition(",")
         provider = cfg.provider(name)
         if provider is None or target == ex.decision.target:
             continue
         model = provider.find_model(model.strip()) or model.strip()
-        out.append(RouteDecision(provider.name, model, "fallback", f"fallback for {scenario}"))
-    return out
+        yield RouteDecision(provider.name, model, "fallback", f"fallback for {scenario}")
 
 
 async def open_upstream(ex: Exchange, state: AppState, body: dict[str, Any], headers: dict[str, str]) -> None:
@@ -83,11 +81,7 @@ def _targets(ex: Exchange) -> Iterator[RouteDecision]:
     A chain over a generator not yet started: when the first target answers, the generator is
     dropped unstarted, which costs nothing — closing a started one raises GeneratorExit in it."""
     assert ex.decision is not None
-    return itertools.chain((ex.decision,), _fallbacks(ex))
-
-
-def _fallbacks(ex: Exchange) -> Iterator[RouteDecision]:
-    yield from fallback_targets(ex)
+    return itertools.chain((ex.decision,), fallback_targets(ex))
 
 
 async def _with_retries(
