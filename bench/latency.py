@@ -57,33 +57,38 @@ def measure(
 ) -> dict[str, float]:
     """Added TTFB and per-chunk delay (p50/p99, ms): router minus direct. With `small`, also the
     added TTFB of a small streamed request (`added_small_ttfb_*`): the router's own share
-    without the cost of moving and converting a 49 KB body."""
+    without the cost of moving and converting a 49 KB body.
+
+    Direct and routed streams alternate, one of each at a time: this VM's speed drifts from
+    minute to minute, and measuring all of one side first put that drift into the difference."""
     out: dict[str, float] = {}
     if small is not None:
-        out.update(_small_ttfb(direct_url, router_url, small, key, streams))
-    for name, url, path in (("direct", direct_url, "/v1/chat/completions"), ("router", router_url, "/v1/messages")):
-        ttfbs: list[float] = []
-        delays: list[float] = []
-        for _ in range(streams):
-            ttfb, per_chunk = one_stream(url, path, body, key)
-            ttfbs.append(ttfb)
-            delays += per_chunk
-        if len(delays) < streams * 50:
-            raise AssertionError(f"{name}: only {len(delays)} stamped chunks arrived for {streams} streams")
+        ttfbs, _ = _alternate(direct_url, router_url, small, key, streams)
         for q, label in ((0.5, "p50"), (0.99, "p99")):
-            out[f"{name}_ttfb_{label}"] = percentile(ttfbs, q)
-            out[f"{name}_chunk_{label}"] = percentile(delays, q)
+            out[f"added_small_ttfb_{label}"] = percentile(ttfbs["router"], q) - percentile(ttfbs["direct"], q)
+    ttfbs, delays = _alternate(direct_url, router_url, body, key, streams)
+    for name in ("direct", "router"):
+        if len(delays[name]) < streams * 50:
+            raise AssertionError(f"{name}: only {len(delays[name])} stamped chunks arrived for {streams} streams")
+        for q, label in ((0.5, "p50"), (0.99, "p99")):
+            out[f"{name}_ttfb_{label}"] = percentile(ttfbs[name], q)
+            out[f"{name}_chunk_{label}"] = percentile(delays[name], q)
     for label in ("p50", "p99"):
         out[f"added_ttfb_{label}"] = out[f"router_ttfb_{label}"] - out[f"direct_ttfb_{label}"]
         out[f"added_chunk_{label}"] = out[f"router_chunk_{label}"] - out[f"direct_chunk_{label}"]
     return out
 
 
-def _small_ttfb(direct_url: str, router_url: str, body: bytes, key: str, streams: int) -> dict[str, float]:
-    got: dict[str, list[float]] = {}
-    for name, url, path in (("direct", direct_url, "/v1/chat/completions"), ("router", router_url, "/v1/messages")):
-        got[name] = [one_stream(url, path, body, key)[0] for _ in range(streams)]
-    out = {}
-    for q, label in ((0.5, "p50"), (0.99, "p99")):
-        out[f"added_small_ttfb_{label}"] = percentile(got["router"], q) - percentile(got["direct"], q)
-    return out
+def _alternate(
+    direct_url: str, router_url: str, body: bytes, key: str, streams: int
+) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """`streams` streams each way, direct and routed in turn: (TTFBs, chunk delays) per side."""
+    ttfbs: dict[str, list[float]] = {"direct": [], "router": []}
+    delays: dict[str, list[float]] = {"direct": [], "router": []}
+    sides = (("direct", direct_url, "/v1/chat/completions"), ("router", router_url, "/v1/messages"))
+    for _ in range(streams):
+        for name, url, path in sides:
+            ttfb, per_chunk = one_stream(url, path, body, key)
+            ttfbs[name].append(ttfb)
+            delays[name] += per_chunk
+    return ttfbs, delays

@@ -126,6 +126,18 @@ class AnthropicStreamWriter(BlockWriter):
         return ev.error_event(error_type, message)
 
     @property
+    def pristine(self) -> bool:
+        """Nothing of the answer yet: no block opened, nothing held, no finish reason, not ended.
+        Another provider's stream may still take over (after `message_start` only)."""
+        return (
+            self._next_index == 0
+            and not self._backlog
+            and self._live is None
+            and self._finish_reason is None
+            and not self.finished
+        )
+
+    @property
     def usage(self) -> dict[str, int]:
         return self._final_usage()
 

@@ -1,5 +1,9 @@
 """Getting an answer from some provider: retries with backoff, key rotation, circuit breaker,
-then the scenario's fallback models — all before the first byte reaches the client."""
+then the scenario's fallback models — all before the answer's first content reaches the client.
+
+`open_upstream` runs that plan until a provider answers 2xx. A stream that then fails before its
+first content block (only the head, `message_start` and pings went out) goes on with the rest of
+the plan through `resume_upstream`, as if the failure had come with the status line."""
 
 from __future__ import annotations
 
@@ -32,26 +36,41 @@ class _Failed(Exception):
         self.error, self.retryable, self.wait = error, retryable, wait
 
 
-def fallback_targets(ex: Exchange) -> Iterator[RouteDecision]:
-    assert ex.decision is not None
+def fallback_targets(ex: Exchange, routed: RouteDecision | None = None) -> Iterator[RouteDecision]:
+    """The fallbacks of the router's decision (`routed`, default `ex.decision`), in order."""
+    routed = routed or ex.decision
+    assert routed is not None
     cfg = ex.runtime.config
-    scenario = ex.decision.scenario
+    scenario = routed.scenario
     chain = cfg.fallback.get(scenario) or cfg.fallback.get(_FALLBACK_SCENARIO.get(scenario, ""), ())
     for target in chain:
         name, _, model = target.partition(",")
         provider = cfg.provider(name)
-        if provider is None or target == ex.decision.target:
+        if provider is None or target == routed.target:
             continue
         model = provider.find_model(model.strip()) or model.strip()
         yield RouteDecision(provider.name, model, "fallback", f"fallback for {scenario}")
 
 
-async def open_upstream(ex: Exchange, state: AppState, body: dict[str, Any], headers: dict[str, str]) -> None:
-    """Leave `ex.upstream` open on a 2xx answer, or raise the most telling error."""
+async def open_upstream(
+    ex: Exchange,
+    state: AppState,
+    body: dict[str, Any],
+    headers: dict[str, str],
+    resume: tuple[Iterator[RouteDecision], int, UpstreamError] | None = None,
+) -> None:
+    """Leave `ex.upstream` open on a 2xx answer, or raise the most telling error.
+
+    `resume` (from `resume_upstream`): the targets left, the attempt the current one (if among
+    them) goes on from, and the error that stopped it."""
     assert ex.decision is not None
     first = ex.decision
     last: CcrError | None = None
-    for target in _targets(ex):
+    again = 0
+    targets = _targets(ex) if resume is None else resume[0]
+    if resume is not None:
+        _, again, last = resume
+    for target in targets:
         if not state.breaker.allow(target.provider):
             wait = state.breaker.remaining(target.provider)
             last = last or UpstreamError(
@@ -60,7 +79,7 @@ async def open_upstream(ex: Exchange, state: AppState, body: dict[str, Any], hea
             )
             continue
         try:
-            await _with_retries(ex, state, target, body, headers)
+            await _with_retries(ex, state, target, body, headers, again if target is first else 0)
         except CcrError as err:
             if not isinstance(err, UpstreamError):
                 raise  # our own or the client's problem: another provider would not help
@@ -69,6 +88,7 @@ async def open_upstream(ex: Exchange, state: AppState, body: dict[str, Any], hea
             continue
         if target is not first:
             log.info("served by fallback %s after %s failed", target.target, first.target)
+            ex.routed = ex.routed or first
             ex.decision = target
         return
     assert last is not None
@@ -84,16 +104,55 @@ def _targets(ex: Exchange) -> Iterator[RouteDecision]:
     return itertools.chain((ex.decision,), fallback_targets(ex))
 
 
+async def resume_upstream(ex: Exchange, state: AppState, failure: UpstreamError, retryable: bool) -> None:
+    """The open stream failed before its first content block: open the next upstream of the plan.
+
+    The current target is retried if the failure is retryable and it has attempts left (after a
+    backoff), then come the fallbacks of the router's decision that follow it. Targets on an
+    Anthropic-native provider are left out: the client already has our `message_start`, and
+    their stream brings its own. Raises the most telling error when none answers."""
+    assert ex.decision is not None and ex.ctx is not None and ex.upstream is not None
+    current, ctx, settings = ex.decision, ex.ctx, ex.runtime.config.retry
+    ex.upstream.close()
+    if retryable:
+        state.breaker.failure(current.provider)
+    if failure.status in KEY_COOLDOWN_S:
+        state.keys.cool(ctx.provider, ctx.api_key, KEY_COOLDOWN_S[failure.status])
+    later = list(fallback_targets(ex, ex.routed))
+    if ex.routed is not None:  # the current target is itself a fallback: only those after it
+        names = [t.target for t in later]
+        later = later[names.index(current.target) + 1 :] if current.target in names else []
+    later = [t for t in later if not ex.runtime.pipelines.get(t.provider, t.model).passthrough]
+    again = ex.attempt + 1
+    same = retryable and again <= settings.attempts
+    log.warning(
+        "%s failed before its first token: %s; %s", current.target, failure.message,
+        "retrying" if same else "trying the fallbacks" if later else "no retry or fallback left",
+    )  # fmt: skip
+    if same:
+        delay = min(backoff_delay(ex.attempt, settings.base_delay_ms / 1000), settings.max_delay_ms / 1000)
+        await asyncio.sleep(delay)
+    targets = itertools.chain((current,) if same else (), later)
+    body = ctx.anthropic_body or {}
+    await open_upstream(ex, state, body, dict(ctx.client_headers), (targets, again, failure))
+
+
 async def _with_retries(
-    ex: Exchange, state: AppState, target: RouteDecision, body: dict[str, Any], headers: dict[str, str]
+    ex: Exchange,
+    state: AppState,
+    target: RouteDecision,
+    body: dict[str, Any],
+    headers: dict[str, str],
+    first_attempt: int = 0,
 ) -> None:
     settings = ex.runtime.config.retry
     budget = settings.max_delay_ms / 1000
     waited = 0.0
-    for attempt in range(settings.attempts + 1):
+    for attempt in range(first_attempt, settings.attempts + 1):
         try:
             await _attempt(ex, state, target, body, headers)
             state.breaker.success(target.provider)
+            ex.attempt = attempt
             return
         except _Failed as failed:
             if not failed.retryable or attempt == settings.attempts:

@@ -33,6 +33,10 @@ class Exchange:
     stream: bool = False
     session_id: str | None = None
     decision: RouteDecision | None = None
+    routed: RouteDecision | None = None
+    """The router's own decision, once a fallback (now `decision`) has taken over from it."""
+    attempt: int = 0
+    """Retries it took the current target to answer (0: the first try)."""
     pipeline: Pipeline | None = None
     ctx: RequestContext | None = None
     upstream: UpstreamResponse | None = None

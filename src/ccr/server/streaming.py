@@ -17,10 +17,13 @@ from ccr.errors import CcrError, UpstreamError
 from ccr.protocol.sse import PING, SSEParser, encode_event
 from ccr.protocol.stream_writer import AnthropicStreamWriter
 from ccr.server.asgi import Send
+from ccr.server.dispatch import resume_upstream
+from ccr.upstream.resilience import RETRYABLE_STATUS
 from ccr.upstream.transport import TransportError
 
 if TYPE_CHECKING:
     from ccr.server.exchange import Exchange
+    from ccr.server.state import AppState
 
 log = logging.getLogger("ccr.request")
 PING_INTERVAL = 10.0
@@ -43,47 +46,70 @@ async def _next_chunk(ex: Exchange, send: Send) -> bytes:
         await send({"type": "http.response.body", "body": PING, "more_body": True})
 
 
-async def stream_unified(ex: Exchange, send: Send) -> None:
-    assert ex.pipeline is not None and ex.ctx is not None and ex.decision is not None
-    pipeline, ctx = ex.pipeline, ex.ctx
-    body = ctx.anthropic_body or {}
+async def stream_unified(ex: Exchange, send: Send, state: AppState | None = None) -> None:
+    """Relay the open upstream as Anthropic SSE. With `state`, a provider that fails before the
+    first content block (200, then a reset, a timeout or an error event) is followed by the rest
+    of the retry and fallback plan (`resume_upstream`) on the same client stream."""
+    assert ex.decision is not None and ex.ctx is not None
+    body = ex.ctx.anthropic_body or {}
     writer = AnthropicStreamWriter(ex.decision.model, stop_sequences=body.get("stop_sequences") or ())
-    parser = SSEParser()
     await send({"type": "http.response.body", "body": writer.start(), "more_body": True})
-    try:
-        while True:
-            raw = await _next_chunk(ex, send)
-            if not raw:
-                break
-            ex.mark_first_byte()
-            out = b""
+    while True:
+        failure: CcrError
+        try:
+            await _relay_unified(ex, send, writer)
+            return
+        except TransportError as exc:
+            failure = UpstreamError(str(exc), error_type="overloaded_error" if exc.timeout else "api_error")
+        except CcrError as err:
+            failure = err
+        if state is None or not writer.pristine or not isinstance(failure, UpstreamError):
+            await _fail(ex, send, writer.error, failure.error_type, failure.message)
+            return
+        # A reset or timeout is worth another try; an error event only with a retryable status.
+        retryable = failure.status in RETRYABLE_STATUS
+        try:
+            await resume_upstream(ex, state, failure, retryable)
+        except CcrError as err:
+            await _fail(ex, send, writer.error, err.error_type, err.message)
+            return
+
+
+async def _relay_unified(ex: Exchange, send: Send, writer: AnthropicStreamWriter) -> None:
+    assert ex.pipeline is not None and ex.ctx is not None
+    pipeline, ctx = ex.pipeline, ex.ctx
+    parser = SSEParser()
+    while True:
+        raw = await _next_chunk(ex, send)
+        if not raw:
+            break
+        ex.mark_first_byte()
+        out = b""
+        try:
             for event in parser.feed(raw):
                 for chunk in pipeline.decode_event(event, ctx):
                     out += writer.feed(chunk)
+        finally:  # an error event after some content in the same read: that content goes first
             if out:
                 await send({"type": "http.response.body", "body": out, "more_body": True})
-        tail = b""
-        for event in parser.flush():
-            for chunk in pipeline.decode_event(event, ctx):
-                tail += writer.feed(chunk)
-        for chunk in pipeline.decode_end(ctx):
+    tail = b""
+    for event in parser.flush():
+        for chunk in pipeline.decode_event(event, ctx):
             tail += writer.feed(chunk)
-        estimate = None
-        if writer.output_tokens_estimated and writer.output_text:
-            # The provider sent no usage: count the text we relayed so stats and the status line
-            # still show something real (marked as estimated in the log).
-            from ccr.protocol.tokens import count_text
+    for chunk in pipeline.decode_end(ctx):
+        tail += writer.feed(chunk)
+    estimate = None
+    if writer.output_tokens_estimated and writer.output_text:
+        # The provider sent no usage: count the text we relayed so stats and the status line
+        # still show something real (marked as estimated in the log).
+        from ccr.protocol.tokens import count_text
 
-            text = writer.output_text
-            estimate = count_text(text) if len(text) < 32_768 else await asyncio.to_thread(count_text, text)
-            ex.output_estimated = True
-        tail += writer.finish(estimated_output_tokens=estimate)
-        await send({"type": "http.response.body", "body": tail, "more_body": True})
-        ex.usage = writer.usage
-    except TransportError as exc:
-        await _fail(ex, send, writer.error, "overloaded_error" if exc.timeout else "api_error", f"{exc}")
-    except CcrError as err:
-        await _fail(ex, send, writer.error, err.error_type, err.message)
+        text = writer.output_text
+        estimate = count_text(text) if len(text) < 32_768 else await asyncio.to_thread(count_text, text)
+        ex.output_estimated = True
+    tail += writer.finish(estimated_output_tokens=estimate)
+    await send({"type": "http.response.body", "body": tail, "more_body": True})
+    ex.usage = writer.usage
 
 
 async def _fail(
@@ -97,9 +123,7 @@ async def _fail(
 
 
 def error_event(error_type: str, message: str) -> bytes:
-    return encode_event(
-        "error", orjson.dumps({"type": "error", "error": {"type": error_type, "message": message}})
-    )
+    return encode_event("error", orjson.dumps({"type": "error", "error": {"type": error_type, "message": message}}))
 
 
 async def relay_passthrough(ex: Exchange, send: Send) -> None:

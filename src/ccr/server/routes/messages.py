@@ -168,7 +168,7 @@ class MessagesEndpoint:
             elif ex.pipeline is not None and ex.pipeline.passthrough:
                 await relay_passthrough(ex, send)
             else:
-                await stream_unified(ex, send)
+                await stream_unified(ex, send, self.state)
             await send({"type": "http.response.body", "body": b"", "more_body": False})
         finally:
             if ex.upstream is not None:
