@@ -217,6 +217,11 @@ class CoalescingHttpToolsProtocol(HttpToolsProtocol):
                 callback, hook.callback = hook.callback, None
                 callback()
         super().connection_lost(exc)
+        # The protocol and its last request point at each other (cycle._conn): left so, every
+        # closed connection would wait for the cyclic collector, which the server runs rarely
+        # (serve.py GC_THRESHOLD). A handler still running keeps its own reference.
+        self.cycle = None  # type: ignore[assignment]
+        self.pipeline.clear()
 
     def on_response_complete(self) -> None:
         # The response is whole: send it now, not at the next loop step — the app still has
