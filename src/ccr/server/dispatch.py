@@ -104,15 +104,17 @@ def _targets(ex: Exchange) -> Iterator[RouteDecision]:
     return itertools.chain((ex.decision,), fallback_targets(ex))
 
 
-async def resume_upstream(ex: Exchange, state: AppState, failure: UpstreamError, retryable: bool) -> None:
+async def resume_upstream(ex: Exchange, state: AppState, failure: UpstreamError) -> None:
     """The open stream failed before its first content block: open the next upstream of the plan.
 
-    The current target is retried if the failure is retryable and it has attempts left (after a
-    backoff), then come the fallbacks of the router's decision that follow it. Targets on an
+    The current target is retried if the failure's status is retryable (a reset or a timeout
+    counts as a 502; an error event has its own code) and it has attempts left (after a backoff),
+    then come the fallbacks of the router's decision that follow it. Targets on an
     Anthropic-native provider are left out: the client already has our `message_start`, and
     their stream brings its own. Raises the most telling error when none answers."""
     assert ex.decision is not None and ex.ctx is not None and ex.upstream is not None
     current, ctx, settings = ex.decision, ex.ctx, ex.runtime.config.retry
+    retryable = failure.status in RETRYABLE_STATUS
     ex.upstream.close()
     if retryable:
         state.breaker.failure(current.provider)

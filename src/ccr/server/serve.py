@@ -23,9 +23,9 @@ LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 GC_THRESHOLD = (20_000, 20, 20)
 """The cyclic collector runs after this many net container allocations (Python's default: 700).
 A 49 KB Claude Code request parses into ~2,500 dicts and lists that refcounting frees when the
-request ends; at 700 the collector ran several times inside each such parse, scanning objects
-that were about to die anyway, and now and then a 2–5 ms older-generation pass landed in the
-middle of a request (measured with `gc.callbacks` under bench/latency.py's streams)."""
+request ends; at 700 the collector kept scanning objects about to die anyway: 1,128 young and
+8 full passes (30–39 ms each, inside streams) in 12 s of workload B, counted with `gc.callbacks`
+(docs/performance.md, "Garbage collection"). At 20,000 it did not run at all there."""
 
 
 def effective_host(cfg: Config, host: str | None) -> str:

@@ -18,7 +18,6 @@ from ccr.protocol.sse import PING, SSEParser, encode_event
 from ccr.protocol.stream_writer import AnthropicStreamWriter
 from ccr.server.asgi import Send
 from ccr.server.dispatch import resume_upstream
-from ccr.upstream.resilience import RETRYABLE_STATUS
 from ccr.upstream.transport import TransportError
 
 if TYPE_CHECKING:
@@ -63,16 +62,14 @@ async def stream_unified(ex: Exchange, send: Send, state: AppState | None = None
             failure = UpstreamError(str(exc), error_type="overloaded_error" if exc.timeout else "api_error")
         except CcrError as err:
             failure = err
-        if state is None or not writer.pristine or not isinstance(failure, UpstreamError):
-            await _fail(ex, send, writer.error, failure.error_type, failure.message)
-            return
-        # A reset or timeout is worth another try; an error event only with a retryable status.
-        retryable = failure.status in RETRYABLE_STATUS
-        try:
-            await resume_upstream(ex, state, failure, retryable)
-        except CcrError as err:
-            await _fail(ex, send, writer.error, err.error_type, err.message)
-            return
+        if state is not None and writer.pristine and isinstance(failure, UpstreamError):
+            try:
+                await resume_upstream(ex, state, failure)
+                continue
+            except CcrError as err:
+                failure = err
+        await _fail(ex, send, writer.error, failure.error_type, failure.message)
+        return
 
 
 async def _relay_unified(ex: Exchange, send: Send, writer: AnthropicStreamWriter) -> None:
