@@ -18,6 +18,13 @@ def upstream() -> Iterator[MockUpstream]:
         yield up
 
 
+@pytest.fixture
+def backup() -> Iterator[MockUpstream]:
+    """A second provider's mock, for fallbacks."""
+    with MockUpstream() as up:
+        yield up
+
+
 def base_config(up: MockUpstream, **extra: Any) -> dict[str, Any]:
     cfg: dict[str, Any] = {
         "APIKEY": APIKEY,

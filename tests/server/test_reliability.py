@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,12 +14,6 @@ from tests.server.conftest import APIKEY, base_config
 
 USER = [{"role": "user", "content": "hi"}]
 FAST_RETRY = {"attempts": 2, "base_delay_ms": 1, "max_delay_ms": 2000}
-
-
-@pytest.fixture
-def backup() -> Iterator[MockUpstream]:
-    with MockUpstream() as up:
-        yield up
 
 
 def sdk(url: str) -> anthropic.Anthropic:

@@ -4,7 +4,6 @@ an error event) is followed by the rest of the retry/fallback plan on the same c
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,25 +11,10 @@ import pytest
 
 from ccr.testing import MockResponse, MockUpstream, openai_text_chunks, run_router
 from ccr.testing_sse import assemble_message, check_anthropic_stream, parse_sse_bytes
-from tests.server.conftest import base_config
+from tests.server.test_reliability import USER, config
 from tests.server.test_reliability_edges import post_raw
 
-USER = [{"role": "user", "content": "hi"}]
-FAST_RETRY = {"attempts": 2, "base_delay_ms": 1, "max_delay_ms": 2000}
 ROLE_ONLY = openai_text_chunks("x", pieces=1)[:1]  # the role chunk: no content yet
-
-
-@pytest.fixture
-def backup() -> Iterator[MockUpstream]:
-    with MockUpstream() as up:
-        yield up
-
-
-def with_backup(up: MockUpstream, backup: MockUpstream, **extra: Any) -> dict[str, Any]:
-    cfg = base_config(up, **{"retry": FAST_RETRY, **extra})
-    cfg["Providers"].append({"name": "backup", "api_base_url": backup.chat_url, "models": ["b-model"]})
-    cfg["fallback"] = {"default": ["backup,b-model"]}
-    return cfg
 
 
 def stream(url: str) -> tuple[int, bytes]:
@@ -60,7 +44,7 @@ def test_failure_before_content_is_retried_on_the_same_stream(
     upstream: MockUpstream, tmp_path: Path, failure: MockResponse
 ) -> None:
     upstream.enqueue(failure, MockResponse.sse(openai_text_chunks("second try", pieces=2)))
-    with run_router(base_config(upstream, retry=FAST_RETRY), tmp_path) as url:
+    with run_router(config(upstream), tmp_path) as url:
         status, data = stream(url)
     assert status == 200
     assert b"event: error" not in data
@@ -75,7 +59,7 @@ def test_stall_before_content_moves_to_the_fallback(
 ) -> None:
     upstream.enqueue(MockResponse.stall())
     backup.enqueue(MockResponse.sse(openai_text_chunks("from backup", pieces=2)))
-    cfg = with_backup(upstream, backup, retry={"attempts": 0}, STREAM_IDLE_TIMEOUT_MS=300)
+    cfg = config(upstream, backup, retry={"attempts": 0}, STREAM_IDLE_TIMEOUT_MS=300)
     with run_router(cfg, tmp_path) as url:
         status, data = stream(url)
     assert status == 200
@@ -92,7 +76,7 @@ def test_non_retryable_error_event_skips_retries_but_not_fallbacks(
         MockResponse.sse(openai_text_chunks("must not be asked")),
     )
     backup.enqueue(MockResponse.sse(openai_text_chunks("longer context")))
-    with run_router(with_backup(upstream, backup), tmp_path) as url:
+    with run_router(config(upstream, backup), tmp_path) as url:
         status, data = stream(url)
     assert whole_message(data)["content"][0]["text"] == "longer context"
     assert status == 200
@@ -104,7 +88,7 @@ def test_when_every_try_fails_the_stream_ends_with_the_error(upstream: MockUpstr
         MockResponse.sse([{"error": {"message": "first busy", "code": 529}}], done=False),
         MockResponse.sse([{"error": {"message": "still busy", "code": 529}}], done=False),
     )
-    cfg = base_config(upstream, retry={"attempts": 1, "base_delay_ms": 1, "max_delay_ms": 2000})
+    cfg = config(upstream, retry={"attempts": 1, "base_delay_ms": 1, "max_delay_ms": 2000})
     with run_router(cfg, tmp_path) as url:
         status, data = stream(url)
     assert status == 200
@@ -119,7 +103,7 @@ def test_failure_after_content_is_not_retried(upstream: MockUpstream, backup: Mo
     chunks = openai_text_chunks("half an answer", pieces=3)
     upstream.enqueue(MockResponse.sse([*chunks[:2], {"error": {"message": "gone", "code": 503}}], done=False))
     backup.enqueue(MockResponse.sse(openai_text_chunks("must not be asked")))
-    with run_router(with_backup(upstream, backup), tmp_path) as url:
+    with run_router(config(upstream, backup), tmp_path) as url:
         status, data = stream(url)
     assert status == 200
     assert b"content_block_delta" in data and b"event: error" in data and b"gone" in data
@@ -133,7 +117,7 @@ def test_anthropic_native_fallbacks_are_skipped_once_our_stream_started(
     with MockUpstream() as native:
         upstream.enqueue(MockResponse.reset_after_headers())
         backup.enqueue(MockResponse.sse(openai_text_chunks("openai-shaped backup")))
-        cfg = with_backup(upstream, backup, retry={"attempts": 0})
+        cfg = config(upstream, backup, retry={"attempts": 0})
         cfg["Providers"].append(
             {
                 "name": "native",

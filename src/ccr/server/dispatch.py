@@ -65,11 +65,8 @@ async def open_upstream(
     them) goes on from, and the error that stopped it."""
     assert ex.decision is not None
     first = ex.decision
-    last: CcrError | None = None
-    again = 0
-    targets = _targets(ex) if resume is None else resume[0]
-    if resume is not None:
-        _, again, last = resume
+    last: CcrError | None
+    targets, again, last = (_targets(ex), 0, None) if resume is None else resume
     for target in targets:
         if not state.breaker.allow(target.provider):
             wait = state.breaker.remaining(target.provider)
