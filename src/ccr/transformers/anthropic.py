@@ -13,8 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-import orjson
-
+from ccr.protocol.request_json import dumps_request
 from ccr.transformers.base import Endpoint, RequestContext, UpstreamRequest
 from ccr.transformers.registry import builtin
 from ccr.types import AnthropicRequest
@@ -101,7 +100,7 @@ class Anthropic(Endpoint):
     def build_anthropic(self, body: AnthropicRequest, ctx: RequestContext) -> UpstreamRequest:
         out = {"model": ctx.model, **{k: v for k, v in body.items() if k not in self.drop_fields}}
         headers = self.headers(ctx)
-        return UpstreamRequest(messages_url(ctx.provider.api_base_url), headers, orjson.dumps(out))
+        return UpstreamRequest(messages_url(ctx.provider.api_base_url), headers, dumps_request(out))
 
     def headers(self, ctx: RequestContext) -> dict[str, str]:
         headers = {"content-type": "application/json", **self.extra_headers}

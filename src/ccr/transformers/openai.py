@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 import orjson
 
 from ccr.errors import UpstreamError
+from ccr.protocol.request_json import dumps_request
 from ccr.protocol.sse import SSEEvent
 from ccr.transformers.base import Endpoint, RequestContext, UpstreamRequest
 from ccr.transformers.registry import builtin
@@ -47,7 +48,7 @@ class OpenAI(Endpoint):
     def build(self, body: UnifiedRequest, ctx: RequestContext) -> UpstreamRequest:
         body = strip_internal_fields(body, strict=_is_strict(ctx.provider.api_base_url))
         headers = json_headers(ctx, bearer(ctx.api_key))
-        return UpstreamRequest(chat_completions_url(ctx.provider.api_base_url), headers, orjson.dumps(body))
+        return UpstreamRequest(chat_completions_url(ctx.provider.api_base_url), headers, dumps_request(body))
 
     def decode_response(self, data: bytes, ctx: RequestContext) -> UnifiedResponse:
         return decode_json_object(data, ctx)

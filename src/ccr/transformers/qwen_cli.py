@@ -12,9 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-import orjson
-
 from ccr.errors import PluginError
+from ccr.protocol.request_json import dumps_request
 from ccr.transformers.base import RequestContext, UpstreamRequest
 from ccr.transformers.common import opt_str
 from ccr.transformers.openai import OpenAI, bearer, chat_completions_url, json_headers
@@ -65,4 +64,4 @@ class QwenCli(OpenAI):
             raise PluginError("qwen-cli: no credentials (the server must await the endpoint's prepare())")
         headers = json_headers(ctx, bearer(creds["access_token"]))
         url = resource_url(creds, ctx.provider.api_base_url)
-        return UpstreamRequest(url, headers, orjson.dumps(body))
+        return UpstreamRequest(url, headers, dumps_request(body))

@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 import orjson
 
 from ccr.errors import PluginError
+from ccr.protocol.request_json import dumps_request
 from ccr.transformers.base import RequestContext, UpstreamRequest
 from ccr.transformers.openai import OpenAI, chat_completions_url, json_headers
 from ccr.transformers.registry import builtin
@@ -69,4 +70,4 @@ class RovoCli(OpenAI):
         if not isinstance(encoded, str):
             encoded = self._encoded(ctx)  # no I/O beyond a small local file: safe without prepare
         headers = {**json_headers(ctx, f"Basic {encoded}"), "x-atlassian-encodedtoken": encoded}
-        return UpstreamRequest(chat_completions_url(ctx.provider.api_base_url), headers, orjson.dumps(body))
+        return UpstreamRequest(chat_completions_url(ctx.provider.api_base_url), headers, dumps_request(body))

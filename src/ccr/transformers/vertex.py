@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 import orjson
 
 from ccr.errors import PluginError
+from ccr.protocol.request_json import dumps_request
 from ccr.transformers.anthropic import BetaFilter, str_list
 from ccr.transformers.base import Endpoint, RequestContext, UpstreamRequest
 from ccr.transformers.gemini import GeminiWire, method
@@ -181,7 +182,7 @@ class VertexClaude(OnVertex):
         beta = self.betas.apply(next((v for k, v in ctx.client_headers.items() if k.lower() == "anthropic-beta"), None))
         if beta:
             headers["anthropic-beta"] = beta
-        return UpstreamRequest(url, headers, orjson.dumps(out))
+        return UpstreamRequest(url, headers, dumps_request(out))
 
 
 @builtin
@@ -194,5 +195,5 @@ class VertexOpenAI(OnVertex, OpenAI):
         # Google's endpoint takes OpenAI's fields only: no reasoning replay, no `reasoning` object.
         body = strip_internal_fields(body, strict=True)
         return UpstreamRequest(
-            self.auth.chat_url(ctx.provider.api_base_url), self.auth.headers(ctx), orjson.dumps(body)
+            self.auth.chat_url(ctx.provider.api_base_url), self.auth.headers(ctx), dumps_request(body)
         )
