@@ -52,19 +52,22 @@ class RequestJson:
             changed["messages"] = written
         return orjson.dumps({**body, **changed} if changed else body)
 
+    # The loops below test `type(text) is str and len(text) >= MIN_CHARS and not text.isascii()`
+    # inline: most texts fail it, and a function call per text would cost more than the test.
+
     def _tools(self, tools: list[Any]) -> list[Any]:
         """Each tool's description (Anthropic `description`, Chat Completions `function.description`).
         Whole tool lists are not compared: that costs as much as writing them (~500 small objects)."""
         out = tools
         for i, tool in enumerate(tools):
-            if type(tool) is dict:
-                fn = tool.get("function")
-                if type(fn) is dict:
-                    written = self._field(fn, "description")
-                    if written is not fn:
-                        out = _replaced(out, tools, i, {**tool, "function": written})
-                elif (written := self._field(tool, "description")) is not tool:
-                    out = _replaced(out, tools, i, written)
+            if type(tool) is not dict:
+                continue
+            fn = tool.get("function")
+            holder = fn if type(fn) is dict else tool
+            text = holder.get("description")
+            if type(text) is str and len(text) >= MIN_CHARS and not text.isascii():
+                written = {**holder, "description": self._text(text)}
+                out = _replaced(out, tools, i, {**tool, "function": written} if holder is fn else written)
         return out
 
     def _messages(self, messages: list[Any]) -> list[Any]:
@@ -78,9 +81,8 @@ class RequestJson:
                 continue
             content = m.get("content")
             if type(content) is str:
-                if len(content) < MIN_CHARS or content.isascii():
-                    continue  # the common case, checked here: a call costs more than the check
-                out = _replaced(out, messages, i, {**m, "content": self._text(content)})
+                if len(content) >= MIN_CHARS and not content.isascii():
+                    out = _replaced(out, messages, i, {**m, "content": self._text(content)})
             elif type(content) is list and (parts := self._parts(content)) is not content:
                 out = _replaced(out, messages, i, {**m, "content": parts})
         return out
@@ -89,16 +91,11 @@ class RequestJson:
         """Text blocks (Anthropic) or text parts (Chat Completions)."""
         out = parts
         for i, part in enumerate(parts):
-            if type(part) is dict and (written := self._field(part, "text")) is not part:
-                out = _replaced(out, parts, i, written)
+            if type(part) is dict:
+                text = part.get("text")
+                if type(text) is str and len(text) >= MIN_CHARS and not text.isascii():
+                    out = _replaced(out, parts, i, {**part, "text": self._text(text)})
         return out
-
-    def _field(self, holder: dict[str, Any], key: str) -> dict[str, Any]:
-        """`holder` with its long non-ASCII text at `key` as a fragment, or `holder` itself."""
-        text = holder.get(key)
-        if type(text) is not str or len(text) < MIN_CHARS or text.isascii():
-            return holder
-        return {**holder, key: self._text(text)}
 
     def _text(self, text: str) -> orjson.Fragment:
         entry = (len(text), text[:_KEY_CHARS])
