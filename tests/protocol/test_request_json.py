@@ -46,6 +46,19 @@ def anthropic_body() -> dict[str, Any]:
     }
 
 
+def gemini_body() -> dict[str, Any]:
+    """The Gemini shape of the `gemini`, `vertex-gemini` and `gemini-cli` endpoints."""
+    return {
+        "contents": [{"role": "user", "parts": [{"text": LONG_B}, {"inlineData": {"data": "AAAA"}}]}],
+        "systemInstruction": {"parts": [{"text": LONG}]},
+        "tools": [
+            {"functionDeclarations": [{"name": "Bash", "description": LONG_C, "parameters": {}}, {"name": "Read"}]},
+            {"googleSearch": {}},
+        ],
+        "generationConfig": {"maxOutputTokens": 10},
+    }
+
+
 def fresh(body: dict[str, Any]) -> dict[str, Any]:
     """The same body as a new request brings it: every string a new object."""
     result: dict[str, Any] = orjson.loads(orjson.dumps(body))
@@ -55,12 +68,15 @@ def fresh(body: dict[str, Any]) -> dict[str, Any]:
 BODIES = {
     "chat": chat_body(),
     "anthropic": anthropic_body(),
+    "gemini": gemini_body(),
     "ascii only": chat_body(system=ASCII_LONG, user=ASCII_LONG, description=ASCII_LONG),
     "no tools or messages": {"model": "m", "prompt": LONG},
     "odd shapes": {
         "messages": ["text", None, {"role": "user"}, {"role": "user", "content": 3}, {"content": [1, "x", {}]}],
         "tools": [None, {"function": "Bash"}, {"function": {"description": 7}}, {"description": None}],
         "system": LONG,
+        "contents": [{"parts": [LONG]}, {"parts": None}, 7],
+        "systemInstruction": {"parts": {"text": LONG}},
     },
     "empty lists": {"messages": [], "tools": [], "system": []},
 }
@@ -81,6 +97,8 @@ def test_the_bytes_are_orjsons_on_a_miss_and_on_a_hit(name: str) -> None:
         ("chat", 3),
         # system block, user text block, tool description
         ("anthropic", 3),
+        # system instruction, user part, function declaration
+        ("gemini", 3),
         ("ascii only", 0),
         ("no tools or messages", 0),
         ("odd shapes", 0),

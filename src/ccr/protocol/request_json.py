@@ -8,12 +8,13 @@ for the same objects a second time (CPython keeps the UTF-8 once made). A 9,000-
 with one em dash costs 16.5 µs to write against 1.5 µs for an ASCII one.
 
 So the JSON of each long non-ASCII text is kept (bounded, least recently used out first) and
-written again as an `orjson.Fragment` when an equal text comes: tool descriptions, the `system`
-blocks, and the texts of the first messages (the Chat Completions system prompt, Claude Code's
-context reminders). A hit is checked by full equality with the kept text (a memcmp; a `str` cannot
-change), so a fragment is always that text's own JSON. ASCII texts are not kept: writing one is a
-copy already. Whole structures are not compared (the 31 KB tool list costs as much to compare as
-to write), and later messages are not looked at (see `RequestJson._messages`).
+written again as an `orjson.Fragment` when an equal text comes: tool descriptions, the system
+prompt (`system` blocks, Gemini's `systemInstruction`), and the texts of the first messages (the
+Chat Completions system prompt, Claude Code's context reminders). A hit is checked by full
+equality with the kept text (a memcmp; a `str` cannot change), so a fragment is always that
+text's own JSON. ASCII texts are not kept: writing one is a copy already. Whole structures are not
+compared (the 31 KB tool list costs as much to compare as to write), and later messages are not
+looked at (see `RequestJson._messages`).
 """
 
 from __future__ import annotations
@@ -42,25 +43,41 @@ class RequestJson:
         self._entries: OrderedDict[tuple[int, str], tuple[str, orjson.Fragment, int]] = OrderedDict()
 
     def dumps(self, body: dict[str, Any]) -> bytes:
-        tools, system, messages = body.get("tools"), body.get("system"), body.get("messages")
+        """Chat Completions (`tools`, `messages`), Anthropic (`tools`, `system`, `messages`) and
+        Gemini (`tools`, `systemInstruction`, `contents`) bodies; other keys are written as they are."""
         changed: dict[str, Any] = {}
+        tools = body.get("tools")
         if type(tools) is list and (written := self._tools(tools)) is not tools:
             changed["tools"] = written
+        system = body.get("system")
         if type(system) is list and (written := self._parts(system)) is not system:
             changed["system"] = written
-        if type(messages) is list and (written := self._messages(messages)) is not messages:
-            changed["messages"] = written
+        for key, inner in (("messages", "content"), ("contents", "parts")):
+            turns = body.get(key)
+            if type(turns) is list and (written := self._messages(turns, inner)) is not turns:
+                changed[key] = written
+        instruction = body.get("systemInstruction")
+        if type(instruction) is dict:
+            parts = instruction.get("parts")
+            if type(parts) is list and (written := self._parts(parts)) is not parts:
+                changed["systemInstruction"] = {**instruction, "parts": written}
         return orjson.dumps({**body, **changed} if changed else body)
 
     # The loops below test `type(text) is str and len(text) >= MIN_CHARS and not text.isascii()`
     # inline: most texts fail it, and a function call per text would cost more than the test.
 
     def _tools(self, tools: list[Any]) -> list[Any]:
-        """Each tool's description (Anthropic `description`, Chat Completions `function.description`).
-        Whole tool lists are not compared: that costs as much as writing them (~500 small objects)."""
+        """Each tool's description (Anthropic `description`, Chat Completions `function.description`,
+        Gemini `functionDeclarations[].description`). Whole tool lists are not compared: that costs
+        as much as writing them (~500 small objects)."""
         out = tools
         for i, tool in enumerate(tools):
             if type(tool) is not dict:
+                continue
+            declarations = tool.get("functionDeclarations")
+            if type(declarations) is list:
+                if (written_list := self._tools(declarations)) is not declarations:
+                    out = _replaced(out, tools, i, {**tool, "functionDeclarations": written_list})
                 continue
             fn = tool.get("function")
             holder = fn if type(fn) is dict else tool
@@ -70,21 +87,22 @@ class RequestJson:
                 out = _replaced(out, tools, i, {**tool, "function": written} if holder is fn else written)
         return out
 
-    def _messages(self, messages: list[Any]) -> list[Any]:
+    def _messages(self, messages: list[Any], key: str) -> list[Any]:
         """The head of the conversation: the system prompt and Claude Code's context reminders,
-        resent unchanged with every request. Looking at every message would cost more than it saves
-        in a long session (~0.3 µs of Python per message against orjson's ~0.3 µs to write one)."""
+        resent unchanged with every request; `key` holds a message's text or parts (`content`,
+        Gemini's `parts`). Looking at every message would cost more than it saves in a long
+        session (~0.3 µs of Python per message against orjson's ~0.3 µs to write one)."""
         out = messages
         for i in range(min(len(messages), HEAD_MESSAGES)):
             m = messages[i]
             if type(m) is not dict:
                 continue
-            content = m.get("content")
+            content = m.get(key)
             if type(content) is str:
                 if len(content) >= MIN_CHARS and not content.isascii():
-                    out = _replaced(out, messages, i, {**m, "content": self._text(content)})
+                    out = _replaced(out, messages, i, {**m, key: self._text(content)})
             elif type(content) is list and (parts := self._parts(content)) is not content:
-                out = _replaced(out, messages, i, {**m, "content": parts})
+                out = _replaced(out, messages, i, {**m, key: parts})
         return out
 
     def _parts(self, parts: list[Any]) -> list[Any]:

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import orjson
 
 from ccr.errors import UpstreamError
+from ccr.protocol.request_json import dumps_request
 from ccr.protocol.sse import SSEEvent
 from ccr.transformers.base import Endpoint, RequestContext, UpstreamRequest
 from ccr.transformers.gemini_request import GeminiOptions, gemini_body
@@ -94,4 +95,4 @@ class Gemini(GeminiWire):
         headers = {"content-type": "application/json"}
         if ctx.api_key:
             headers["x-goog-api-key"] = ctx.api_key
-        return UpstreamRequest(url, headers, orjson.dumps(self.payload(body, ctx)))
+        return UpstreamRequest(url, headers, dumps_request(self.payload(body, ctx)))

@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 import orjson
 
 from ccr.errors import PluginError, UpstreamError
+from ccr.protocol.request_json import dumps_request
 from ccr.transformers.base import RequestContext, UpstreamRequest
 from ccr.transformers.common import opt_str
 from ccr.transformers.gemini import GeminiWire, method
@@ -109,7 +110,7 @@ class GeminiCli(GeminiWire):
             "model": ctx.model,
             "project": project,
             "user_prompt_id": uuid.uuid4().hex,
-            "request": self.payload(body, ctx),
+            "request": orjson.Fragment(dumps_request(self.payload(body, ctx))),
         }
         headers = {"content-type": "application/json", "authorization": f"Bearer {token}"}
         url = f"{code_assist_base(ctx.provider.api_base_url)}/v1internal:{method(ctx.stream)}"

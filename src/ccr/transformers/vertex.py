@@ -27,8 +27,6 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
-import orjson
-
 from ccr.errors import PluginError
 from ccr.protocol.request_json import dumps_request
 from ccr.transformers.anthropic import BetaFilter, str_list
@@ -152,7 +150,7 @@ class VertexGemini(OnVertex, GeminiWire):
 
     def build(self, body: UnifiedRequest, ctx: RequestContext) -> UpstreamRequest:
         url = f"{self.auth.models_url(ctx.provider.api_base_url, 'google')}/{ctx.model}:{method(ctx.stream)}"
-        return UpstreamRequest(url, self.auth.headers(ctx), orjson.dumps(self.payload(body, ctx)))
+        return UpstreamRequest(url, self.auth.headers(ctx), dumps_request(self.payload(body, ctx)))
 
 
 @builtin
