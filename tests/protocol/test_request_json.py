@@ -59,6 +59,20 @@ def gemini_body() -> dict[str, Any]:
     }
 
 
+def responses_body() -> dict[str, Any]:
+    """The OpenAI Responses shape of the `responses` endpoint."""
+    return {
+        "model": "m",
+        "instructions": LONG,
+        "input": [
+            {"type": "message", "role": "user", "content": [{"type": "input_text", "text": LONG_B}]},
+            {"type": "function_call_output", "call_id": "c1", "output": "ok"},
+        ],
+        "tools": [{"type": "function", "name": "Bash", "description": LONG_C, "parameters": {}}],
+        "stream": True,
+    }
+
+
 def fresh(body: dict[str, Any]) -> dict[str, Any]:
     """The same body as a new request brings it: every string a new object."""
     result: dict[str, Any] = orjson.loads(orjson.dumps(body))
@@ -69,6 +83,7 @@ BODIES = {
     "chat": chat_body(),
     "anthropic": anthropic_body(),
     "gemini": gemini_body(),
+    "responses": responses_body(),
     "ascii only": chat_body(system=ASCII_LONG, user=ASCII_LONG, description=ASCII_LONG),
     "no tools or messages": {"model": "m", "prompt": LONG},
     "odd shapes": {
@@ -77,6 +92,8 @@ BODIES = {
         "system": LONG,
         "contents": [{"parts": [LONG]}, {"parts": None}, 7],
         "systemInstruction": {"parts": {"text": LONG}},
+        "instructions": ["not", "a", "string"],
+        "input": "a plain string input",
     },
     "empty lists": {"messages": [], "tools": [], "system": []},
 }
@@ -99,6 +116,8 @@ def test_the_bytes_are_orjsons_on_a_miss_and_on_a_hit(name: str) -> None:
         ("anthropic", 3),
         # system instruction, user part, function declaration
         ("gemini", 3),
+        # instructions, user input text, tool description
+        ("responses", 3),
         ("ascii only", 0),
         ("no tools or messages", 0),
         ("odd shapes", 0),

@@ -9,12 +9,12 @@ with one em dash costs 16.5 µs to write against 1.5 µs for an ASCII one.
 
 So the JSON of each long non-ASCII text is kept (bounded, least recently used out first) and
 written again as an `orjson.Fragment` when an equal text comes: tool descriptions, the system
-prompt (`system` blocks, Gemini's `systemInstruction`), and the texts of the first messages (the
-Chat Completions system prompt, Claude Code's context reminders). A hit is checked by full
-equality with the kept text (a memcmp; a `str` cannot change), so a fragment is always that
-text's own JSON. ASCII texts are not kept: writing one is a copy already. Whole structures are not
-compared (the 31 KB tool list costs as much to compare as to write), and later messages are not
-looked at (see `RequestJson._messages`).
+prompt (`system` blocks, Gemini's `systemInstruction`, the Responses API's `instructions`), and
+the texts of the first messages (the Chat Completions system prompt, Claude Code's context
+reminders). A hit is checked by full equality with the kept text (a memcmp; a `str` cannot
+change), so a fragment is always that text's own JSON. ASCII texts are not kept: writing one is a
+copy already. Whole structures are not compared (the 31 KB tool list costs as much to compare as
+to write), and later messages are not looked at (see `RequestJson._messages`).
 """
 
 from __future__ import annotations
@@ -43,16 +43,20 @@ class RequestJson:
         self._entries: OrderedDict[tuple[int, str], tuple[str, orjson.Fragment, int]] = OrderedDict()
 
     def dumps(self, body: dict[str, Any]) -> bytes:
-        """Chat Completions (`tools`, `messages`), Anthropic (`tools`, `system`, `messages`) and
-        Gemini (`tools`, `systemInstruction`, `contents`) bodies; other keys are written as they are."""
+        """Chat Completions (`tools`, `messages`), Anthropic (`tools`, `system`, `messages`), Gemini
+        (`tools`, `systemInstruction`, `contents`) and Responses (`tools`, `instructions`, `input`)
+        bodies; other keys are written as they are."""
         changed: dict[str, Any] = {}
+        instructions = body.get("instructions")
+        if type(instructions) is str and len(instructions) >= MIN_CHARS and not instructions.isascii():
+            changed["instructions"] = self._text(instructions)
         tools = body.get("tools")
         if type(tools) is list and (written := self._tools(tools)) is not tools:
             changed["tools"] = written
         system = body.get("system")
         if type(system) is list and (written := self._parts(system)) is not system:
             changed["system"] = written
-        for key, inner in (("messages", "content"), ("contents", "parts")):
+        for key, inner in (("messages", "content"), ("contents", "parts"), ("input", "content")):
             turns = body.get(key)
             if type(turns) is list and (written := self._messages(turns, inner)) is not turns:
                 changed[key] = written

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import orjson
 
 from ccr.errors import UpstreamError
+from ccr.protocol.request_json import dumps_request
 from ccr.protocol.sse import SSEEvent
 from ccr.transformers import responses_wire as wire
 from ccr.transformers.base import Endpoint, RequestContext, UpstreamRequest
@@ -64,7 +65,7 @@ class OpenAIResponses(Endpoint):
     def build(self, body: UnifiedRequest, ctx: RequestContext) -> UpstreamRequest:
         payload = wire.responses_body(body, ctx, self._reasoning(body, ctx), bool(self.options.get("store", False)))
         headers = json_headers(ctx, bearer(ctx.api_key))
-        return UpstreamRequest(responses_url(ctx.provider.api_base_url), headers, orjson.dumps(payload))
+        return UpstreamRequest(responses_url(ctx.provider.api_base_url), headers, dumps_request(payload))
 
     def _reasoning(self, body: UnifiedRequest, ctx: RequestContext) -> Json | None:
         enabled = self.options.get("reasoning")
