@@ -84,12 +84,13 @@ BODIES = {
     "anthropic": anthropic_body(),
     "gemini": gemini_body(),
     "responses": responses_body(),
+    "anthropic, system as a string": {**anthropic_body(), "system": LONG},
     "ascii only": chat_body(system=ASCII_LONG, user=ASCII_LONG, description=ASCII_LONG),
     "no tools or messages": {"model": "m", "prompt": LONG},
     "odd shapes": {
         "messages": ["text", None, {"role": "user"}, {"role": "user", "content": 3}, {"content": [1, "x", {}]}],
         "tools": [None, {"function": "Bash"}, {"function": {"description": 7}}, {"description": None}],
-        "system": LONG,
+        "system": 7,
         "contents": [{"parts": [LONG]}, {"parts": None}, 7],
         "systemInstruction": {"parts": {"text": LONG}},
         "instructions": ["not", "a", "string"],
@@ -118,6 +119,7 @@ def test_the_bytes_are_orjsons_on_a_miss_and_on_a_hit(name: str) -> None:
         ("gemini", 3),
         # instructions, user input text, tool description
         ("responses", 3),
+        ("anthropic, system as a string", 3),
         ("ascii only", 0),
         ("no tools or messages", 0),
         ("odd shapes", 0),

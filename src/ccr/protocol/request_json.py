@@ -9,7 +9,7 @@ with one em dash costs 16.5 µs to write against 1.5 µs for an ASCII one.
 
 So the JSON of each long non-ASCII text is kept (bounded, least recently used out first) and
 written again as an `orjson.Fragment` when an equal text comes: tool descriptions, the system
-prompt (`system` blocks, Gemini's `systemInstruction`, the Responses API's `instructions`), and
+prompt (`system`, Gemini's `systemInstruction`, the Responses API's `instructions`), and
 the texts of the first messages (the Chat Completions system prompt, Claude Code's context
 reminders). A hit is checked by full equality with the kept text (a memcmp; a `str` cannot
 change), so a fragment is always that text's own JSON. ASCII texts are not kept: writing one is a
@@ -47,15 +47,15 @@ class RequestJson:
         (`tools`, `systemInstruction`, `contents`) and Responses (`tools`, `instructions`, `input`)
         bodies; other keys are written as they are."""
         changed: dict[str, Any] = {}
-        instructions = body.get("instructions")
-        if type(instructions) is str and len(instructions) >= MIN_CHARS and not instructions.isascii():
-            changed["instructions"] = self._text(instructions)
+        for key in ("system", "instructions"):
+            text = body.get(key)
+            if type(text) is str and len(text) >= MIN_CHARS and not text.isascii():
+                changed[key] = self._text(text)
+            elif type(text) is list and (written := self._parts(text)) is not text:
+                changed[key] = written
         tools = body.get("tools")
         if type(tools) is list and (written := self._tools(tools)) is not tools:
             changed["tools"] = written
-        system = body.get("system")
-        if type(system) is list and (written := self._parts(system)) is not system:
-            changed["system"] = written
         for key, inner in (("messages", "content"), ("contents", "parts"), ("input", "content")):
             turns = body.get(key)
             if type(turns) is list and (written := self._messages(turns, inner)) is not turns:
