@@ -48,10 +48,8 @@ class RequestJson:
         bodies; other keys are written as they are."""
         changed: dict[str, Any] = {}
         for key in ("system", "instructions"):
-            text = body.get(key)
-            if type(text) is str and len(text) >= MIN_CHARS and not text.isascii():
-                changed[key] = self._text(text)
-            elif type(text) is list and (written := self._parts(text)) is not text:
+            value = body.get(key)
+            if (written := self._value(value)) is not value:
                 changed[key] = written
         tools = body.get("tools")
         if type(tools) is list and (written := self._tools(tools)) is not tools:
@@ -102,15 +100,18 @@ class RequestJson:
             if type(m) is not dict:
                 continue
             content = m.get(key)
-            if type(content) is str:
-                if len(content) >= MIN_CHARS and not content.isascii():
-                    out = _replaced(out, messages, i, {**m, key: self._text(content)})
-            elif type(content) is list and (parts := self._parts(content)) is not content:
-                out = _replaced(out, messages, i, {**m, key: parts})
+            if (written := self._value(content)) is not content:
+                out = _replaced(out, messages, i, {**m, key: written})
         return out
 
+    def _value(self, value: Any) -> Any:
+        """A whole text (a long non-ASCII one as a fragment) or a list of parts; anything else as it is."""
+        if type(value) is str:
+            return self._text(value) if len(value) >= MIN_CHARS and not value.isascii() else value
+        return self._parts(value) if type(value) is list else value
+
     def _parts(self, parts: list[Any]) -> list[Any]:
-        """Text blocks (Anthropic) or text parts (Chat Completions)."""
+        """Text blocks (Anthropic), text parts (Chat Completions, Gemini, the Responses API)."""
         out = parts
         for i, part in enumerate(parts):
             if type(part) is dict:
