@@ -34,6 +34,10 @@ _TYPE_BY_STATUS: dict[int, str] = {
 }
 
 
+_STATUS_BY_TYPE = {t: s for s, t in _TYPE_BY_STATUS.items() if s not in (502, 503)}
+"""The way back: Anthropic names 500 `api_error` and 529 `overloaded_error`."""
+
+
 def error_type_for_status(status: int) -> str:
     if status in _TYPE_BY_STATUS:
         return _TYPE_BY_STATUS[status]
@@ -106,3 +110,20 @@ class UpstreamTimeout(UpstreamError):
 
 def anthropic_error_body(error_type: str, message: str) -> dict[str, Any]:
     return {"type": "error", "error": {"type": error_type, "message": message}}
+
+
+def anthropic_stream_error(data: str) -> UpstreamError:
+    """An Anthropic `event: error` (`{"type": "error", "error": {"type", "message"}}`) as the
+    UpstreamError it stands for: `overloaded_error` is a 529, `invalid_request_error` a 400, an
+    unknown type an `api_error` (500), and what is not such JSON a 502."""
+    try:
+        parsed = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return UpstreamError(f"upstream sent an error event that is not JSON: {data[:200]!r}")
+    error = parsed.get("error") if isinstance(parsed, dict) else None
+    if not isinstance(error, dict):
+        return UpstreamError(f"upstream sent an error event without an error object: {data[:200]!r}")
+    kind, message = error.get("type"), error.get("message")
+    text = f"upstream error: {message if isinstance(message, str) and message else data[:200]}"
+    status = _STATUS_BY_TYPE.get(kind) if isinstance(kind, str) else None
+    return UpstreamError(text, status=status or 500)

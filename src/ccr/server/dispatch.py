@@ -101,14 +101,16 @@ def _targets(ex: Exchange) -> Iterator[RouteDecision]:
     return itertools.chain((ex.decision,), fallback_targets(ex))
 
 
-async def resume_upstream(ex: Exchange, state: AppState, failure: UpstreamError) -> None:
+async def resume_upstream(
+    ex: Exchange, state: AppState, failure: UpstreamError, *, client_saw_events: bool = True
+) -> None:
     """The open stream failed before its first content block: open the next upstream of the plan.
 
     The current target is retried if the failure's status is retryable (a reset or a timeout
     counts as a 502; an error event has its own code) and it has attempts left (after a backoff),
-    then come the fallbacks of the router's decision that follow it. Targets on an
-    Anthropic-native provider are left out: the client already has our `message_start`, and
-    their stream brings its own. Raises the most telling error when none answers."""
+    then come the fallbacks of the router's decision that follow it. When the client already has
+    our `message_start` (`client_saw_events`), targets on an Anthropic-native provider are left
+    out: their stream brings its own. Raises the most telling error when none answers."""
     assert ex.decision is not None and ex.ctx is not None and ex.upstream is not None
     current, ctx, settings = ex.decision, ex.ctx, ex.runtime.config.retry
     retryable = failure.status in RETRYABLE_STATUS
@@ -121,7 +123,8 @@ async def resume_upstream(ex: Exchange, state: AppState, failure: UpstreamError)
     if ex.routed is not None:  # the current target is itself a fallback: only those after it
         names = [t.target for t in later]
         later = later[names.index(current.target) + 1 :] if current.target in names else []
-    later = [t for t in later if not ex.runtime.pipelines.get(t.provider, t.model).passthrough]
+    if client_saw_events:
+        later = [t for t in later if not ex.runtime.pipelines.get(t.provider, t.model).passthrough]
     again = ex.attempt + 1
     same = retryable and again <= settings.attempts
     log.warning(

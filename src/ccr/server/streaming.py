@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 
 import orjson
 
-from ccr.errors import CcrError, UpstreamError
-from ccr.protocol.sse import PING, SSEParser, encode_event
+from ccr.errors import CcrError, UpstreamError, anthropic_stream_error
+from ccr.protocol.sse import PING, SSEEvent, SSEParser, encode_event
 from ccr.protocol.stream_writer import AnthropicStreamWriter
 from ccr.server.asgi import Send
 from ccr.server.dispatch import resume_upstream
@@ -59,7 +59,7 @@ async def stream_unified(ex: Exchange, send: Send, state: AppState | None = None
             await _relay_unified(ex, send, writer)
             return
         except TransportError as exc:
-            failure = UpstreamError(str(exc), error_type="overloaded_error" if exc.timeout else "api_error")
+            failure = _as_upstream_error(exc)
         except CcrError as err:
             failure = err
         if state is not None and writer.pristine and isinstance(failure, UpstreamError):
@@ -119,28 +119,87 @@ async def _fail(
     await send({"type": "http.response.body", "body": payload, "more_body": True})
 
 
+def _as_upstream_error(exc: TransportError | UpstreamError) -> UpstreamError:
+    """A broken or stalled provider connection as the error the client is told (a stall: overloaded)."""
+    if isinstance(exc, UpstreamError):
+        return exc
+    return UpstreamError(str(exc), error_type="overloaded_error" if exc.timeout else "api_error")
+
+
 def error_event(error_type: str, message: str) -> bytes:
     return encode_event("error", orjson.dumps({"type": "error", "error": {"type": error_type, "message": message}}))
 
 
-async def relay_passthrough(ex: Exchange, send: Send) -> None:
-    """Anthropic-native provider: forward its bytes untouched; read usage from a side parser."""
+async def relay_passthrough(ex: Exchange, send: Send, state: AppState | None = None) -> None:
+    """Anthropic-native provider: forward its bytes untouched; read usage from a side parser.
+
+    With `state`, what comes before the first content block (`message_start`, pings) is held back
+    until one comes, so a provider that fails before it — a reset, a stall, the stream ending, an
+    `event: error` such as Anthropic's `overloaded_error` — is followed by the rest of the retry
+    and fallback plan (`resume_upstream`) on the same client stream. The client has seen none of
+    the provider's events then, so any fallback fits: another Anthropic-native one is relayed the
+    same way, an OpenAI-shaped one is converted (`stream_unified`)."""
+    while True:
+        try:
+            await _relay_native(ex, send, hold=state is not None)
+            return
+        except (TransportError, UpstreamError) as exc:  # only before content: later ones end it in place
+            failure = _as_upstream_error(exc)
+        final: CcrError = failure
+        if state is not None:
+            try:
+                await resume_upstream(ex, state, failure, client_saw_events=False)
+            except CcrError as err:
+                final = err
+            else:
+                if ex.pipeline is not None and ex.pipeline.passthrough:
+                    continue
+                await stream_unified(ex, send, state)
+                return
+        await _fail(ex, send, error_event, final.error_type, final.message)
+        return
+
+
+async def _relay_native(ex: Exchange, send: Send, *, hold: bool) -> None:
+    """One provider's stream, relayed. With `hold`, a failure before the first content block
+    raises (TransportError, UpstreamError) with nothing sent; any later one ends the stream."""
     parser = SSEParser()
     usage: dict[str, object] = {}
+    held: list[bytes] | None = [] if hold else None
     try:
         while True:
             raw = await _next_chunk(ex, send)
             if not raw:
                 break
+            events = parser.feed(raw)
+            for event in events:
+                _collect_usage(event.event, event.data, usage)
+            if held is not None:
+                held.append(raw)
+                if not _content_began(events):
+                    continue
+                raw, held = b"".join(held), None
             ex.mark_first_byte()
             await send({"type": "http.response.body", "body": raw, "more_body": True})
-            for event in parser.feed(raw):
-                _collect_usage(event.event, event.data, usage)
-    except TransportError as exc:
-        await _fail(ex, send, error_event, "overloaded_error" if exc.timeout else "api_error", str(exc))
-    except UpstreamError as err:
+    except (TransportError, UpstreamError) as exc:
+        if held is not None:
+            raise
+        err = _as_upstream_error(exc)
         await _fail(ex, send, error_event, err.error_type, err.message)
+    if held is not None:
+        raise UpstreamError("the stream ended before its first content block")
     ex.usage = usage
+
+
+def _content_began(events: list[SSEEvent]) -> bool:
+    """Whether these events (in order) reach past `message_start` and pings; an `error` event
+    before that raises it as an UpstreamError of its type."""
+    for event in events:
+        if event.event == "error":
+            raise anthropic_stream_error(event.data)
+        if event.event not in ("message_start", "ping"):
+            return True
+    return False
 
 
 def _collect_usage(event: str | None, data: str, usage: dict[str, object]) -> None:

@@ -166,7 +166,7 @@ class MessagesEndpoint:
             if agent is not None:
                 await agent.stream(ex, send)
             elif ex.pipeline is not None and ex.pipeline.passthrough:
-                await relay_passthrough(ex, send)
+                await relay_passthrough(ex, send, self.state)
             else:
                 await stream_unified(ex, send, self.state)
             await send({"type": "http.response.body", "body": b"", "more_body": False})
