@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import json5
 import pytest
 from typer.testing import CliRunner
 
@@ -43,7 +44,7 @@ def ccr(cfg: Path, *args: str) -> tuple[int, str]:
 
 
 def saved(cfg: Path) -> dict[str, object]:
-    data: dict[str, object] = json.loads(cfg.read_text())
+    data: dict[str, object] = json5.loads(cfg.read_text())
     return data
 
 
@@ -55,6 +56,9 @@ def test_set_route_canonical_spelling_and_unknown_keys_kept(cfg: Path) -> None:
     assert data["SOME_UNKNOWN_KEY"] == {"kept": True}
     assert data["Providers"][0]["api_key"] == "$DEEPSEEK_KEY_NOT_SET_IN_TESTS"  # type: ignore[index]
     assert "Router.think = deepseek,deepseek-reasoner" in out
+    text = cfg.read_text()  # only the route was rewritten: the comment and the layout stay
+    assert text.startswith('// my config\n{\n  "Providers": [\n    { "name": "deepseek",')
+    assert '"Router": { "default": "ollama,qwen2.5-coder:latest", "think": "deepseek,deepseek-reasoner" },' in text
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import json5
 import pytest
 
 from ccr.testing import MockResponse, MockUpstream, parse_sse, run_router
@@ -51,7 +52,7 @@ def router(upstream: MockUpstream, tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
 
 def file_doc(tmp_path: Path) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((tmp_path / "config.json").read_text())
+    data: dict[str, Any] = json5.loads((tmp_path / "config.json").read_text())
     return data
 
 
@@ -190,6 +191,25 @@ def test_save_from_text_keeps_masks_and_reports_json5(router: str, tmp_path: Pat
     on_disk = file_doc(tmp_path)
     assert on_disk["Router"]["think"] == "beta,b"
     assert on_disk["Providers"][0]["api_key"] == UPSTREAM_KEY
+    written = (tmp_path / "config.json").read_text()
+    assert written.startswith("// edited in the raw editor\n")  # the text as sent, comment included
+    assert UPSTREAM_KEY in written and "****" not in written
+
+
+def test_a_form_save_keeps_the_files_comments(router: str, tmp_path: Path) -> None:
+    path = tmp_path / "config.json"
+    path.write_text("// hand-written note\n" + path.read_text().replace('"Router": {', '"Router": { // routes', 1))
+    assert call(router + "/api/reload", "POST", {}, WRITE)[0] == 200
+    snap = get_config(router)
+    assert snap["plain_json"] is False
+    doc = snap["config"]
+    doc["Router"]["longContextThreshold"] = 1234
+    status, result = call(router + "/api/config", "PUT", {"config": doc, "base_version": snap["version"]}, WRITE)
+    assert status == 200, result
+    written = path.read_text()
+    assert written.startswith("// hand-written note\n") and '"Router": { // routes' in written
+    assert file_doc(tmp_path)["Router"]["longContextThreshold"] == 1234
+    assert file_doc(tmp_path)["Providers"][0]["api_key"] == UPSTREAM_KEY  # the mask was not written
 
 
 def test_backups_last_three_kept_and_restorable(router: str, tmp_path: Path) -> None:

@@ -12,8 +12,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import json5
 import orjson
 
+from ccr.config import json5_text
 from ccr.config.load import config_from_raw
 from ccr.config.schema import Config
 
@@ -51,14 +53,33 @@ def write_atomic(path: Path, data: bytes, mode: int = 0o600) -> None:
             os.close(dir_fd)
 
 
-def save_config(path: Path, raw: dict[str, Any], env: dict[str, str] | None = None) -> Config:
-    """Validate `raw` (the un-interpolated document), back up the current file, then replace it."""
+def save_config(path: Path, raw: dict[str, Any], env: dict[str, str] | None = None, text: str | None = None) -> Config:
+    """Validate `raw` (the un-interpolated document), back up the current file, then replace it.
+
+    The new file is the current one (or `text`, a JSON5 text the caller edited) with only what
+    changed rewritten, so comments and layout survive (`json5_text.patch`); 2-space JSON when
+    that cannot be done."""
     cfg = config_from_raw(raw, path, env)  # raises ConfigError: nothing is written
-    if path.exists():
+    current = path.read_bytes() if path.exists() else None
+    if current is not None:
         backup = backup_path(path)
-        write_atomic(backup, path.read_bytes())
+        write_atomic(backup, current)
         for old in list_backups(path)[:-BACKUPS_KEPT]:
             with contextlib.suppress(OSError):
                 old.unlink()
-    write_atomic(path, orjson.dumps(raw, option=orjson.OPT_INDENT_2) + b"\n")
+    if text is None and current is not None:
+        text = current.decode("utf-8", errors="replace")
+    write_atomic(path, render_config(raw, text))
     return cfg
+
+
+def render_config(raw: dict[str, Any], base: str | None) -> bytes:
+    """`raw` as the bytes of a config file: `base` edited where it differs, when that works."""
+    if base is not None and base.strip():
+        try:
+            patched = json5_text.patch(base, json5.loads(base), raw)
+            if patched is not None and json5_text.same(json5.loads(patched), raw):
+                return patched.encode("utf-8")
+        except ValueError:  # the base is not JSON5 (a hand edit gone wrong): write it anew
+            pass
+    return orjson.dumps(raw, option=orjson.OPT_INDENT_2) + b"\n"

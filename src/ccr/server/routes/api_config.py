@@ -232,7 +232,7 @@ class ConfigService:
                 raw = self.restore(raw, text)
             old_cfg = self.state.runtime.config
             new_cfg, runtime = build_checked(raw, path, text)
-            await asyncio.to_thread(save_config, path, raw)
+            await asyncio.to_thread(save_config, path, raw, None, text)  # a JSON5 text sent is kept as written
             self.state.reload(path)
             refresh_log_secrets(self.state.runtime.config)
             new_disk = read_disk(path)

@@ -35,7 +35,7 @@ export function render(container) {
     h("div", { class: "screen-head" }, h("h1", { text: "Raw JSON", tabindex: "-1" })),
     h("p", { class: "muted", id: "raw-help", text: `The whole of ${meta.path || "config.json"}, secrets masked. JSON5 is accepted (comments, trailing commas). Changes here show on the other screens once the text is valid.` }),
     meta.plain_json === false
-      ? h("p", { class: "notice", text: "Your file uses JSON5 features (such as comments). Saving from this page writes plain JSON; the current file is kept as a backup." })
+      ? h("p", { class: "notice", text: "Your file has comments (or other JSON5 features). They are not shown here and comments typed here are not saved, but saving keeps those in the file: only the values you change are rewritten." })
       : null,
     h("label", { for: "raw-editor", class: "visually-hidden", text: "Config text" }),
     h("div", { class: "code-wrap" }, gutter, editor),
