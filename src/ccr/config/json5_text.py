@@ -62,10 +62,8 @@ class _Scanner:
         self.ws()
         node = Node(self.i)
         c = self.t[self.i]
-        if c == "{":
-            self.obj(node, path)
-        elif c == "[":
-            self.arr(node, path)
+        if c in "{[":
+            self.container(node, path)
         elif c in "\"'":
             self.string()
         else:
@@ -90,43 +88,33 @@ class _Scanner:
         name, self.i = self.t[self.i : end], end
         return name
 
-    def obj(self, node: Node, path: Path) -> None:
-        node.kind = "object"
+    def container(self, node: Node, path: Path) -> None:
+        """An object or an array: its members (key, then value) or items, each comma noted."""
+        is_object = self.t[self.i] == "{"
+        node.kind, closer = ("object", "}") if is_object else ("array", "]")
         self.i += 1
         while True:
             self.ws()
-            if self.t[self.i] == "}":
+            if self.t[self.i] == closer:
                 node.close = self.i
                 self.i += 1
                 return
             start = self.i
-            name = self.key()
-            self.found[(*path, name)] = start
+            part: str | int = len(node.items)
+            if is_object:
+                part = self.key()
+                self.ws()
+                self.i += 1  # the ':'
+            self.found[(*path, part)] = start
+            child = self.value((*path, part))
+            if isinstance(part, str):
+                node.members.append((part, start, child))
+            else:
+                node.items.append(child)
             self.ws()
-            self.i += 1  # the ':'
-            child = self.value((*path, name))
-            node.members.append((name, start, child))
-            self._comma(child)
-
-    def arr(self, node: Node, path: Path) -> None:
-        node.kind = "array"
-        self.i += 1
-        while True:
-            self.ws()
-            if self.t[self.i] == "]":
-                node.close = self.i
+            if self.t[self.i] == ",":
+                child.comma = self.i
                 self.i += 1
-                return
-            self.found[(*path, len(node.items))] = self.i
-            child = self.value((*path, len(node.items)))
-            node.items.append(child)
-            self._comma(child)
-
-    def _comma(self, child: Node) -> None:
-        self.ws()
-        if self.t[self.i] == ",":
-            child.comma = self.i
-            self.i += 1
 
 
 def scan(text: str) -> Node | None:
