@@ -125,6 +125,24 @@ def test_an_empty_object_gets_members_on_their_own_lines() -> None:
     assert out == '{\n  "Router": {\n    "default": "p,m"\n  },\n}\n'
 
 
+@pytest.mark.parametrize(
+    ("text", "new", "expected"),
+    [
+        pytest.param('{\n  "a": 1,\n  "b": 2\n}\n', {"a": 1}, '{\n  "a": 1\n}\n', id="json-last"),
+        pytest.param(
+            '{\n  "a": 1,\n  "b": 2,\n  "c": 3\n}\n', {"a": 1, "c": 3}, '{\n  "a": 1,\n  "c": 3\n}\n', id="json-middle"
+        ),
+        pytest.param('{\n  "a": 1,\n  "b": 2\n}\n', {"b": 2}, '{\n  "b": 2\n}\n', id="json-first"),
+        pytest.param('{\n  "a": 1,\n  "b": 2, // b\n}\n', {"a": 1}, '{\n  "a": 1,\n}\n', id="json5-last-with-comment"),
+        pytest.param('{"a": 1, "b": 2, "c": 3}', {"a": 1, "c": 3}, '{"a": 1, "c": 3}', id="one-line"),
+        pytest.param('{"a": 1, "b": 2}', {"a": 1}, '{"a": 1}', id="one-line-last"),
+        pytest.param("[\n  1,\n  2,\n  3\n]\n", [1, 3], "[\n  1,\n  3\n]\n", id="array-item"),
+    ],
+)
+def test_removals_leave_no_gaps(text: str, new: Any, expected: str) -> None:
+    assert patch(text, json5.loads(text), new) == expected
+
+
 def test_every_member_removed_leaves_an_empty_object() -> None:
     text = '{"a": 1, /* note */ "b": 2}'
     assert patch(text, json5.loads(text), {}) == "{}"

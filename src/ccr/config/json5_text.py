@@ -231,32 +231,41 @@ def _remove(text: str, entries: list[tuple[int, Node]], gone: list[int], edits: 
         else:
             runs.append([i])
     for run in runs:
-        start, last = _line_start(text, entries[run[0]][0]), entries[run[-1]][1]
+        first_at, last = entries[run[0]][0], entries[run[-1]][1]
+        start = _line_start(text, first_at)
+        whole = start == 0 or text[start - 1] == "\n"  # the run begins its line
         if last.comma >= 0:
-            edits.append((start, _line_end(text, last.comma + 1), ""))
-        else:  # the last member, in JSON style: the comma before it goes instead
+            end = _line_end(text, last.comma + 1)
+            if whole and text.startswith("\n", end):
+                end += 1  # whole lines went: their last line break too
+            elif end == last.comma + 1:
+                end = len(text) - len(text[end:].lstrip(" \t"))  # and the blanks after the comma
+            edits.append((start, end, ""))
+        else:  # the last member, in JSON style: the comma before it goes instead of its own
             before = entries[run[0] - 1][1]
-            edits.append((before.comma, before.comma + 1, ""))
-            edits.append((_line_start(text, start, whole=True), _line_end(text, last.end), ""))
+            if whole:
+                edits.append((before.comma, before.comma + 1, ""))
+                start = max(start - 1, 0)  # and the line break before its line(s)
+            else:
+                start = before.comma
+            edits.append((start, _line_end(text, last.end), ""))
 
 
-def _line_start(text: str, offset: int, *, whole: bool = False) -> int:
-    """`offset`, moved back over the indentation before it when it starts its line (with `whole`,
-    back over that line break too, so that a last line removed leaves none empty)."""
+def _line_start(text: str, offset: int) -> int:
+    """`offset`, moved back over the indentation before it when it starts its line."""
     line_start = text.rfind("\n", 0, offset) + 1
-    if text[line_start:offset].strip(" \t"):
-        return offset
-    return max(line_start - 1, 0) if whole else line_start
+    return offset if text[line_start:offset].strip(" \t") else line_start
 
 
 def _line_end(text: str, offset: int) -> int:
-    """`offset`, moved past the end of its line when only blanks or a `//` comment follow."""
+    """The line break ending the line of `offset` when only blanks or a `//` comment follow
+    `offset` on it; `offset` otherwise."""
     end = text.find("\n", offset)
     end = len(text) if end < 0 else end
     rest = text[offset:end].strip(" \t")
     if rest and not rest.startswith("//"):
         return offset
-    return end + 1 if end < len(text) else end
+    return end
 
 
 def _indent_at(text: str, offset: int) -> str:
