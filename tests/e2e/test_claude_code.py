@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -13,11 +14,13 @@ from ccr.testing import (
     MockResponse,
     MockUpstream,
     RecordedRequest,
+    anthropic_event,
+    anthropic_text_events,
     openai_text_chunks,
     openai_tool_call_chunks,
     run_router_process,
 )
-from tests.e2e.conftest import UPSTREAM_KEY, ClaudeCli, router_config
+from tests.e2e.conftest import ROUTER_KEY, UPSTREAM_KEY, ClaudeCli, router_config
 
 pytestmark = pytest.mark.e2e
 
@@ -109,3 +112,48 @@ def test_context_is_counted_by_the_router(claude_cli: ClaudeCli, upstream: MockU
     assert tools is not None, out["result"][:500]
     assert float(tools.group(1)) * (1000 if tools.group(2) else 1) > 1000
     assert upstream.requests == []
+
+
+def test_an_overloaded_anthropic_native_start_is_retried_unseen(
+    claude_cli: ClaudeCli, upstream: MockUpstream, tmp_path: Path
+) -> None:
+    """An Anthropic-compatible provider answers Claude Code's turn with `message_start` and then
+    `overloaded_error`: the router retries it on the same stream, so Claude Code sees one clean
+    answer and never retries itself (the provider gets one request more than the router)."""
+    answer = "Served on the second try."
+    overloaded = anthropic_event("error", {"error": {"type": "overloaded_error", "message": "Overloaded"}})
+    failed: list[RecordedRequest] = []
+
+    def script(req: RecordedRequest) -> MockResponse:
+        main = "Bash" in [t.get("name") for t in req.json.get("tools", [])]
+        if main and not failed:
+            failed.append(req)
+            return MockResponse.sse([anthropic_text_events("never")[0], overloaded], done=False)
+        return MockResponse.sse(anthropic_text_events(answer if main else "ok", output_tokens=6), done=False)
+
+    upstream.default = script
+    cfg = router_config(upstream)
+    cfg["Providers"] = [
+        {
+            "name": "mock",
+            "api_base_url": upstream.url + "/v1/messages",
+            "api_key": UPSTREAM_KEY,
+            "models": ["mock-model"],
+            "transformer": {"use": ["Anthropic"]},
+        }
+    ]
+    cfg["retry"] = {"attempts": 2, "base_delay_ms": 10, "max_delay_ms": 2000}
+    with run_router_process(cfg, tmp_path) as base_url:
+        code, out, err = claude_cli("Say something.", base_url=base_url)
+        records = _get_json(base_url + "/api/requests")["requests"]
+    assert code == 0, err
+    assert out is not None and out["result"] == answer and out["is_error"] is False
+    assert len(failed) == 1 and failed[0].path == "/v1/messages"
+    assert len(upstream.requests) == len(records) + 1  # the one retry happened inside the router
+    assert all(r["status"] == 200 for r in records), records
+
+
+def _get_json(url: str) -> Any:
+    req = urllib.request.Request(url, headers={"x-api-key": ROUTER_KEY})
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        return orjson.loads(resp.read())
