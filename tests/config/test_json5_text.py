@@ -148,6 +148,20 @@ def test_every_member_removed_leaves_an_empty_object() -> None:
     assert patch(text, json5.loads(text), {}) == "{}"
 
 
+@pytest.mark.parametrize(
+    ("text", "new", "expected"),
+    [
+        pytest.param('{"a\\u0062": 1}', {"ab": 2}, '{"a\\u0062": 2}', id="escaped-key"),
+        pytest.param('{"a\\u0062": 1}', {"a\\u0062": 2}, '{\n  "a\\\\u0062": 2\n}', id="backslash-in-a-new-key"),
+        pytest.param("{a\\u0062: 1}", {"ab": 3}, "{a\\u0062: 3}", id="escaped-unquoted-key"),
+    ],
+)
+def test_keys_are_matched_as_json5_reads_them(text: str, new: Any, expected: str) -> None:
+    out = patch(text, json5.loads(text), new)
+    assert out == expected
+    assert same(json5.loads(out), new)
+
+
 def test_duplicate_keys_are_left_to_a_full_rewrite() -> None:
     text = '{"a": 1, "a": 2}'
     assert patch(text, json5.loads(text), {"a": 3}) is None

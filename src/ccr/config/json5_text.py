@@ -17,6 +17,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+import json5
+
 Path = tuple[str | int, ...]
 _IDENT_END = re.compile(r"[\s:]")
 _ATOM_END = re.compile(r"[\s,\]}/]")
@@ -81,11 +83,16 @@ class _Scanner:
         return self.t[start : self.i - 1]
 
     def key(self) -> str:
+        """The member's name as json5 reads it (escapes decoded, so it matches the parsed keys)."""
+        start = self.i
         if self.t[self.i] in "\"'":
-            return self.string()
-        m = _IDENT_END.search(self.t, self.i)
-        end = m.start() if m else len(self.t)
-        name, self.i = self.t[self.i : end], end
+            name = self.string()
+        else:
+            m = _IDENT_END.search(self.t, self.i)
+            end = m.start() if m else len(self.t)
+            name, self.i = self.t[self.i : end], end
+        if "\\" in name:
+            name = next(iter(json5.loads("{" + self.t[start : self.i] + ": 0}")))
         return name
 
     def container(self, node: Node, path: Path) -> None:
