@@ -139,25 +139,23 @@ async def relay_passthrough(ex: Exchange, send: Send, state: AppState | None = N
     and fallback plan (`resume_upstream`) on the same client stream. The client has seen none of
     the provider's events then, so any fallback fits: another Anthropic-native one is relayed the
     same way, an OpenAI-shaped one is converted (`stream_unified`)."""
+    if state is None:  # nothing to go on with: failures end the stream where they happen
+        await _relay_native(ex, send, hold=False)
+        return
     while True:
         try:
-            await _relay_native(ex, send, hold=state is not None)
+            await _relay_native(ex, send, hold=True)
             return
-        except (TransportError, UpstreamError) as exc:  # only before content: later ones end it in place
+        except (TransportError, UpstreamError) as exc:  # raised only before content
             failure = _as_upstream_error(exc)
-        final: CcrError = failure
-        if state is not None:
-            try:
-                await resume_upstream(ex, state, failure, client_saw_events=False)
-            except CcrError as err:
-                final = err
-            else:
-                if ex.pipeline is not None and ex.pipeline.passthrough:
-                    continue
-                await stream_unified(ex, send, state)
-                return
-        await _fail(ex, send, error_event, final.error_type, final.message)
-        return
+        try:
+            await resume_upstream(ex, state, failure, client_saw_events=False)
+        except CcrError as err:
+            await _fail(ex, send, error_event, err.error_type, err.message)
+            return
+        if ex.pipeline is None or not ex.pipeline.passthrough:
+            await stream_unified(ex, send, state)
+            return
 
 
 async def _relay_native(ex: Exchange, send: Send, *, hold: bool) -> None:
