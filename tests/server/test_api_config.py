@@ -212,6 +212,50 @@ def test_a_form_save_keeps_the_files_comments(router: str, tmp_path: Path) -> No
     assert file_doc(tmp_path)["Providers"][0]["api_key"] == UPSTREAM_KEY  # the mask was not written
 
 
+def test_the_files_text_is_shown_with_comments_and_masked_secrets(router: str, tmp_path: Path) -> None:
+    path = tmp_path / "config.json"
+    path.write_text("// hand-written note\n" + path.read_text().replace('"Router": {', '"Router": { // routes', 1))
+    assert call(router + "/api/reload", "POST", {}, WRITE)[0] == 200
+    snap = get_config(router)
+    text = snap["text"]
+    assert text.startswith("// hand-written note\n") and '"Router": { // routes' in text
+    assert UPSTREAM_KEY not in text and "sk-router-ui-test-0001" not in text and "sk-…7777" in text
+    assert json5.loads(text) == snap["config"]  # the same settings the forms show
+
+    # A key kept in a comment keeps the text off the page; the settings are still served.
+    path.write_text(path.read_text().replace("// routes", "// old key: sk-proj-abcdefghijklmnop"))
+    assert call(router + "/api/reload", "POST", {}, WRITE)[0] == 200
+    snap = get_config(router)
+    assert snap["text"] is None and snap["config"]["Router"]
+
+
+def test_raw_text_saved_as_typed_with_a_new_comment_and_answered_masked(router: str, tmp_path: Path) -> None:
+    path = tmp_path / "config.json"
+    path.write_text("// hand-written note\n" + path.read_text())
+    assert call(router + "/api/reload", "POST", {}, WRITE)[0] == 200
+    snap = get_config(router)
+    typed = snap["text"].replace('"Router": {', '"Router": { // typed in the raw editor', 1)
+    status, result = call(router + "/api/config", "PUT", {"text": typed, "base_version": snap["version"]}, WRITE)
+    assert status == 200, result
+    written = path.read_text()
+    assert written == typed.replace("sk-…7777", UPSTREAM_KEY).replace("sk-…0001", "sk-router-ui-test-0001")
+    assert result["text"] == typed  # what the page shows next: the file as written, masked again
+
+
+def test_render_writes_the_drafts_edits_into_the_text(router: str) -> None:
+    text = '{\n  // note\n  "Router": {"default": "a,m"}, // the route\n  "LOG": false,\n}\n'
+    doc = {"Router": {"default": "beta,b", "think": "a,m"}, "LOG": False}
+    status, result = call(router + "/api/config/render", "POST", {"text": text, "config": doc}, WRITE)
+    assert status == 200, result
+    assert result["text"] == (
+        '{\n  // note\n  "Router": {"default": "beta,b", "think": "a,m"}, // the route\n  "LOG": false,\n}\n'
+    )
+    status, result = call(router + "/api/config/render", "POST", {"text": "{oops", "config": doc}, WRITE)
+    assert (status, result) == (200, {"text": None})
+    status, result = call(router + "/api/config/render", "POST", {"text": text}, WRITE)
+    assert status == 400 and "config" in result["error"]["message"]
+
+
 def test_backups_last_three_kept_and_restorable(router: str, tmp_path: Path) -> None:
     for threshold in (1000, 2000, 3000, 4000):
         doc = get_config(router)["config"]

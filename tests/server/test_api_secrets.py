@@ -15,6 +15,7 @@ from ccr.server.routes.api_secrets import (
     mask_secrets,
     mask_url,
     mask_value,
+    masked_text,
     restore_secrets,
 )
 
@@ -137,3 +138,69 @@ def test_scrubber_covers_resolved_environment_values(tmp_path: Any) -> None:
     out = scrub(text)
     assert "sk-from-environment-4444" not in out and "router-key-abcdef-0001" not in out
     assert "sk-…4444" in out
+
+
+FILE_TEXT = """{
+  // providers: the first is the office one
+  "Providers": [
+    {"name": "a", "api_base_url": "https://u:pa55word-9@a.example/v1?key=qs-secret-12345",
+     "api_key": "sk-file-key-abcd1234", "models": ["m"]}, /* a note */
+    {"name": "b", "api_base_url": "https://b.example/v1", "api_key": "$B_KEY",
+     "models": ["deepseek-r1-distill-llama-70b-specdec"]},
+  ],
+  APIKEY: 'router-key-0001-xyz', // single quotes, unquoted key
+  "Router": {"default": "a,m"},
+}
+"""
+
+
+def _shown(text: str, secrets: tuple[str, ...] = ()) -> str | None:
+    import json5
+
+    return masked_text(text, json5.loads(text), secrets)
+
+
+def test_masked_text_keeps_comments_and_layout_and_masks_in_place() -> None:
+    shown = _shown(FILE_TEXT)
+    assert shown is not None
+    for secret in ("sk-file-key-abcd1234", "pa55word-9", "qs-secret-12345", "router-key-0001-xyz"):
+        assert secret not in shown
+    expected = (
+        FILE_TEXT.replace("sk-file-key-abcd1234", "sk-…1234")
+        .replace("pa55word-9", "…")
+        .replace("qs-secret-12345", "qs-…2345")
+        .replace("'router-key-0001-xyz'", '"rou…-xyz"')
+    )
+    assert shown == expected  # only the secrets changed: comments, quotes, commas, layout as written
+
+
+@pytest.mark.parametrize(
+    ("edit", "why"),
+    [
+        (("// providers", "// old key sk-proj-abcdefghijklmnop"), "a provider-shaped key in a comment"),
+        (("/* a note */", "/* AIzaSyA-abcdefghijklmnopqrstuvw */"), "a Gemini-shaped key in a comment"),
+        (("/* a note */", "/* 9f8e7d6c5b4a39281706f5e4d3c2b1a0f9e8d7c6 */"), "a long token in a comment"),
+        (("/* a note */", "/* router-key-0001-xyz */"), "the router's own key in a comment"),
+        (("// single quotes", "// env: hunter2-env"), "a key resolved from the environment"),
+    ],
+)
+def test_masked_text_withheld_when_a_comment_holds_a_key(edit: tuple[str, str], why: str) -> None:
+    assert _shown(FILE_TEXT.replace(*edit), secrets=("hunter2-env",)) is None, why
+
+
+@pytest.mark.parametrize(
+    ("edit", "why"),
+    [
+        (("/* a note */", "/* see https://github.com/musistudio/claude-code-router/blob/main/README.md */"), "a URL"),
+        (("/* a note */", "/* deepseek-r1-distill-llama-70b-specdec was slow */"), "a model id the config shows"),
+        (("/* a note */", "/* 2026-11-26, switched to model m */"), "dates and short words"),
+    ],
+)
+def test_masked_text_shown_when_comments_hold_no_key(edit: tuple[str, str], why: str) -> None:
+    shown = _shown(FILE_TEXT.replace(*edit))
+    assert shown is not None and edit[1] in shown, why
+
+
+def test_masked_text_of_a_text_that_does_not_parse() -> None:
+    assert masked_text("{oops", {}) is None
+    assert masked_text("", {}) is None

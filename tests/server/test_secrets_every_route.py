@@ -27,6 +27,8 @@ MESSAGE = {"model": "m", "max_tokens": 5, "messages": [{"role": "user", "content
 
 SNAPSHOT = object()
 """Stands for the answer of the last GET /api/config, sent back as a save."""
+SNAPSHOT_TEXT = object()
+"""Stands for the file's text and settings of the last GET /api/config, sent to be rendered."""
 # (method, path, headers, body): at least one call per route of the app.
 CALLS: list[tuple[str, str, dict[str, str], Any]] = [
     ("GET", "/", {}, None),
@@ -46,6 +48,7 @@ CALLS: list[tuple[str, str, dict[str, str], Any]] = [
     ("POST", "/api/reload", WRITE, {}),
     ("GET", "/api/config", READ, None),
     ("POST", "/api/config/validate", WRITE, {"config": {"Providers": [], "Router": {}}}),
+    ("POST", "/api/config/render", WRITE, SNAPSHOT_TEXT),
     ("GET", "/api/config/backups", READ, None),
     ("POST", "/api/config/restore", WRITE, {"name": "nope.bak"}),
     ("GET", "/api/transformers", READ, None),
@@ -94,6 +97,9 @@ def _call_all(url: str) -> list[tuple[int, str]]:
     for method, path, headers, body in CALLS:
         if body is SNAPSHOT:
             body = {"config": snapshot["config"], "base_version": snapshot["version"]}
+        elif body is SNAPSHOT_TEXT:
+            assert isinstance(snapshot["text"], str)
+            body = {"text": snapshot["text"], "config": {**snapshot["config"], "LOG_LEVEL": "info"}}
         status, text = _request(url, method, path, headers, body)
         if (method, path) == ("GET", "/api/config"):
             snapshot = json.loads(text[text.index(" {") + 1 :])

@@ -4,8 +4,10 @@ validation at the field; screenshots of every screen go to test-artifacts/ui/.""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
+import json5
 import pytest
 
 pytest.importorskip("playwright.sync_api", reason="the Python package playwright is missing: run `make browser-deps`")
@@ -13,7 +15,7 @@ pytest.importorskip("playwright.sync_api", reason="the Python package playwright
 from playwright.sync_api import Page, Request, expect
 
 from ccr.testing import MockUpstream
-from tests.server.api_kit import APIKEY, UPSTREAM_KEY, message
+from tests.server.api_kit import APIKEY, UPSTREAM_KEY, WRITE, call, message
 from tests.ui.conftest import screenshot
 
 pytestmark = pytest.mark.browser
@@ -108,6 +110,60 @@ def test_raw_editor_shows_the_problem_at_its_line(page: Page, router: str) -> No
     page.fill("#raw-editor", '{\n  "PORT": 3456,,\n}')
     expect(messages).to_contain_text("Line 2, column", timeout=15_000)
     screenshot(page, "raw-error")
+
+
+def test_raw_editor_shows_and_saves_the_files_comments(page: Page, router: str, tmp_path: Path) -> None:
+    path = tmp_path / "config.json"
+    path.write_text("// hand-written note\n" + path.read_text().replace('"Router": {', '"Router": { // routes', 1))
+    assert call(router + "/api/reload", "POST", {}, WRITE)[0] == 200
+    open_ui(page, router, "raw")
+    editor = page.locator("#raw-editor")
+    expect(editor).to_have_value(re.compile(r"^// hand-written note\n(.|\n)*\"Router\": \{ // routes"))
+    shown = editor.input_value()
+    assert UPSTREAM_KEY not in shown and "sk-…7777" in shown
+    expect(page.locator("#raw-notice")).to_have_count(0)
+
+    # A comment alone is a change, and is saved as typed, the masked key keeping its value.
+    page.fill("#raw-editor", shown.replace("// routes", "// routes, edited in the browser"))
+    expect(page.locator("#dirty")).to_have_text("Unsaved changes", timeout=15_000)
+    page.click("#save")
+    expect(page.locator("#feedback")).to_contain_text("Saved.", timeout=15_000)
+    written = path.read_text()
+    assert "// routes, edited in the browser" in written and written.startswith("// hand-written note\n")
+    assert json5.loads(written)["Providers"][0]["api_key"] == UPSTREAM_KEY
+
+    # An edit on a form screen shows in the text, comments kept, and a comment typed since stays.
+    go(page, "router")
+    page.select_option("#route-default", "alpha,a-small")
+    go(page, "raw")
+    expect(editor).to_have_value(re.compile(r'// routes, edited in the browser(.|\n)*"alpha,a-small"'))
+    page.fill("#raw-editor", editor.input_value().replace("// hand-written note", "// note, edited again"))
+    expect(page.locator("#raw-messages")).to_contain_text("Valid", timeout=15_000)
+    go(page, "router")
+    page.select_option("#route-background", "alpha,a-model")
+    page.click("#save")
+    expect(page.locator("#feedback")).to_contain_text("Saved.", timeout=15_000)
+    written = path.read_text()
+    assert written.startswith("// note, edited again\n") and "// routes, edited in the browser" in written
+    doc = json5.loads(written)
+    assert doc["Router"] == {"default": "alpha,a-small", "background": "alpha,a-model"}
+    screenshot(page, "raw-comments")
+
+
+def test_raw_editor_keeps_a_comment_holding_a_key_off_the_page(page: Page, router: str, tmp_path: Path) -> None:
+    path = tmp_path / "config.json"
+    path.write_text("// old key: sk-proj-abcdefghijklmnop\n" + path.read_text())
+    assert call(router + "/api/reload", "POST", {}, WRITE)[0] == 200
+    open_ui(page, router, "raw")
+    expect(page.locator("#raw-notice")).to_contain_text("looks like it holds a key")
+    assert "sk-proj" not in page.content() and "old key" not in page.locator("#raw-editor").input_value()
+    # A value edited here is saved into the file around the comment never shown.
+    page.fill("#raw-editor", page.locator("#raw-editor").input_value().replace('"LOG": false', '"LOG": true'))
+    expect(page.locator("#dirty")).to_have_text("Unsaved changes", timeout=15_000)
+    page.click("#save")
+    expect(page.locator("#feedback")).to_contain_text("Saved.", timeout=15_000)
+    written = path.read_text()
+    assert written.startswith("// old key: sk-proj-abcdefghijklmnop\n") and json5.loads(written)["LOG"] is True
 
 
 def test_start_up_only_reads_and_never_shows_a_key(page: Page, router: str, tmp_path: Path) -> None:

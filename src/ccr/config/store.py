@@ -75,11 +75,21 @@ def save_config(path: Path, raw: dict[str, Any], env: dict[str, str] | None = No
 
 def render_config(raw: dict[str, Any], base: str | None) -> bytes:
     """`raw` as the bytes of a config file: `base` edited where it differs, when that works."""
-    if base is not None and base.strip():
-        try:
-            patched = json5_text.patch(base, json5.loads(base), raw)
-            if patched is not None and json5_text.same(json5.loads(patched), raw):
-                return patched.encode("utf-8")
-        except ValueError:  # the base is not JSON5 (a hand edit gone wrong): write it anew
-            pass
+    edited = edit_text(base, raw) if base is not None else None
+    if edited is not None:
+        return edited.encode("utf-8")
     return orjson.dumps(raw, option=orjson.OPT_INDENT_2) + b"\n"
+
+
+def edit_text(base: str, doc: Any) -> str | None:
+    """`base` (a JSON5 text) with only what differs from `doc` rewritten, comments and layout kept;
+    None when `base` does not parse or the edit cannot be made (checked by parsing the result)."""
+    if not base.strip():
+        return None
+    try:
+        patched = json5_text.patch(base, json5.loads(base), doc)
+        if patched is not None and json5_text.same(json5.loads(patched), doc):
+            return patched
+    except (ValueError, RecursionError):  # the base is not JSON5 (a hand edit gone wrong)
+        pass
+    return None

@@ -98,6 +98,9 @@ class _Handlers:
     async def save(self, request: Request) -> dict[str, Any]:
         return await self.configs.save(await read_json_object(request))
 
+    async def render(self, request: Request) -> dict[str, Any]:
+        return self.configs.render(await read_json_object(request))
+
     async def backups(self, request: Request) -> dict[str, Any]:
         return {"backups": self.configs.backups()}
 
@@ -136,6 +139,7 @@ def api_routes(state: AppState) -> list[BaseRoute]:
         _route("/api/config", ui.get_config, "GET"),
         _route("/api/config", ui.save, "PUT"),
         _route("/api/config/validate", ui.validate, "POST"),
+        _route("/api/config/render", ui.render, "POST"),
         _route("/api/config/backups", ui.backups, "GET"),
         _route("/api/config/restore", ui.restore, "POST"),
         _route("/api/transformers", ui.transformers, "GET"),

@@ -22,11 +22,11 @@ import orjson
 
 from ccr.config.load import config_from_raw, parse_config_text
 from ccr.config.schema import Config
-from ccr.config.store import list_backups, save_config
+from ccr.config.store import edit_text, list_backups, save_config
 from ccr.errors import CcrError, ConfigError, ConfigSyntaxError, RequestError
 from ccr.server.routes.api_diff import describe_changes, next_launch, restart_needed
 from ccr.server.routes.api_json5pos import locate
-from ccr.server.routes.api_secrets import mask_secrets, restore_secrets
+from ccr.server.routes.api_secrets import mask_secrets, masked_text, restore_secrets, scrubber_for
 from ccr.server.state import AppState, Runtime
 
 log = logging.getLogger("ccr.server")
@@ -189,8 +189,26 @@ class ConfigService:
             "disk_error": disk.error,
             "running_matches_file": disk.raw is None or disk.raw == cfg.raw,
             "plain_json": is_plain_json(disk.text),
+            "text": self.shown_text(disk),
             "unknown_keys": cfg.unknown_keys(),
         }
+
+    def shown_text(self, disk: DiskState) -> str | None:
+        """The file as written — comments and layout — with its secrets masked, for the Raw JSON
+        screen; None when it cannot be shown safely (see `masked_text`) or does not parse."""
+        if disk.raw is None or disk.text is None:
+            return None
+        return masked_text(disk.text, disk.raw, scrubber_for(self.state.runtime.config).secrets)
+
+    @staticmethod
+    def render(body: dict[str, Any]) -> dict[str, Any]:
+        """`{text, config}` → `{"text": text edited to say config, comments kept}`, or null when
+        that cannot be done. The Raw JSON screen shows the form screens' edits this way; both
+        come from the page (masked), so nothing secret is read or added here."""
+        text, doc = body.get("text"), body.get("config")
+        if not isinstance(text, str) or not isinstance(doc, dict):
+            raise RequestError('send {"text": "<JSON5>", "config": {...}}')
+        return {"text": edit_text(text, doc)}
 
     def validate(self, body: dict[str, Any]) -> dict[str, Any]:
         """{"ok", "errors": [{path, message, line, column}]}; for text input also the parsed
@@ -247,6 +265,7 @@ class ConfigService:
                 "unknown_keys": new_cfg.unknown_keys(),
                 "warnings": plugin_warnings(new_cfg, runtime),
                 "config": mask_secrets(raw).doc,
+                "text": self.shown_text(new_disk),
             }
 
     def backups(self) -> list[dict[str, Any]]:

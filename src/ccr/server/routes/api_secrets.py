@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ccr.config.schema import Config
+from ccr.config.store import edit_text
 from ccr.errors import ConfigError
 from ccr.masking import is_secret_key
 from ccr.masking import mask_url as mask_url_with
@@ -136,6 +137,48 @@ def secret_values(docs: Iterable[Any]) -> set[str]:
             if password:
                 found.add(password)
     return {s for s in found if len(s) >= _MIN_SCRUB_LEN and not is_placeholder(s)}
+
+
+# What a key looks like when it is not under a secret-named key: a provider's prefix, or a long run
+# holding both letters and digits. A comment holding one keeps the file's text off the page.
+_KEY_LIKE = re.compile(
+    r"(?P<prefixed>(?:sk|pk|rk|gsk|xai)-[A-Za-z0-9_\-]{12,}|AIza[A-Za-z0-9_\-]{20,})|[A-Za-z0-9_\-]{32,}"
+)
+
+
+def masked_text(text: str, raw: dict[str, Any], secrets: Iterable[str] = ()) -> str | None:
+    """The config file's `text` with its secrets masked where they stand (as `mask_secrets(raw)`
+    shows them), comments and layout kept; None when that cannot be shown safely: the text does
+    not parse to `raw`, or still holds a secret or something key-like outside the values the
+    masked document shows anyway (a key kept in a comment, say). `text` must be the text `raw`
+    was read from; None too when it does not parse."""
+    masked = mask_secrets(raw)
+    shown = edit_text(text, masked.doc)
+    if shown is None:
+        return None
+    if any(s in shown for s in secret_values([raw]).union(secrets)):
+        return None
+    visible = list(_strings(masked.doc))
+    for match in _KEY_LIKE.finditer(shown):
+        token = match.group()
+        looks_like_key = match.group("prefixed") is not None or (
+            any(c.isdigit() for c in token) and any(c.isalpha() for c in token)
+        )
+        if looks_like_key and not any(token in value for value in visible):
+            return None
+    return shown
+
+
+def _strings(doc: Any) -> Iterable[str]:
+    if isinstance(doc, dict):
+        for k, v in doc.items():
+            yield str(k)
+            yield from _strings(v)
+    elif isinstance(doc, list):
+        for v in doc:
+            yield from _strings(v)
+    elif isinstance(doc, str):
+        yield doc
 
 
 class Scrubber:

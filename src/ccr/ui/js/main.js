@@ -37,6 +37,12 @@ let rendered = null;
 
 function show(focus = true) {
   const [id, , screen] = current();
+  const leaving = SCREENS.find(([key]) => key === rendered)?.[2];
+  const waiting = rendered !== id ? leaving?.leave?.() : null;
+  if (waiting) {
+    waiting.finally(() => show(focus)); // the raw editor's text first: it may change the draft
+    return;
+  }
   rendered = id;
   for (const link of document.querySelectorAll("nav a")) {
     if (link.dataset.screen === id) link.setAttribute("aria-current", "page");

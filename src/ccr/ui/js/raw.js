@@ -2,17 +2,19 @@
 // problem shown at its line; and the backups the router keeps of config.json.
 import { api } from "./api.js";
 import { announce, button, clear, h, put } from "./dom.js";
-import { on, replaceDraft, restoreBackup, store, validateText } from "./store.js";
+import { draftText, on, replaceDraft, restoreBackup, store, validateText } from "./store.js";
 
 let editor = null;
 let gutter = null;
 let messages = null;
 let timer = null;
+let pending = false;
 let lastText = null;
 
 export function render(container) {
   clear(container);
-  const text = lastText !== null && store.rawProblem ? lastText : JSON.stringify(store.draft, null, 2);
+  const broken = lastText !== null && store.rawProblem;
+  const text = broken ? lastText : JSON.stringify(store.draft, null, 2);
   gutter = h("div", { class: "gutter", "aria-hidden": "true" });
   editor = h("textarea", {
     id: "raw-editor",
@@ -25,6 +27,7 @@ export function render(container) {
       numberLines();
       clearTimeout(timer);
       timer = setTimeout(check, 400);
+      pending = true;
     },
     onscroll: () => (gutter.scrollTop = editor.scrollTop),
   });
@@ -33,9 +36,9 @@ export function render(container) {
   const meta = store.meta || {};
   put(container, 
     h("div", { class: "screen-head" }, h("h1", { text: "Raw JSON", tabindex: "-1" })),
-    h("p", { class: "muted", id: "raw-help", text: `The whole of ${meta.path || "config.json"}, secrets masked. JSON5 is accepted (comments, trailing commas). Changes here show on the other screens once the text is valid.` }),
-    meta.plain_json === false
-      ? h("p", { class: "notice", text: "Your file has comments (or other JSON5 features). They are not shown here and comments typed here are not saved, but saving keeps those in the file: only the values you change are rewritten." })
+    h("p", { class: "muted", id: "raw-help", text: `The whole of ${meta.path || "config.json"}, secrets masked. JSON5 is accepted (comments, trailing commas)${store.text !== null ? " and saved as you write it, comments included" : ""}. Changes here show on the other screens once the text is valid.` }),
+    store.text === null && meta.plain_json === false && !meta.disk_error
+      ? h("p", { class: "notice", id: "raw-notice", text: "Your file has comments (or other JSON5 features) that are not shown here, because one of them looks like it holds a key. Comments typed here are not saved, but saving keeps those in the file: only the values you change are rewritten." })
       : null,
     h("label", { for: "raw-editor", class: "visually-hidden", text: "Config text" }),
     h("div", { class: "code-wrap" }, gutter, editor),
@@ -44,6 +47,22 @@ export function render(container) {
   );
   numberLines();
   showProblems();
+  if (!broken) showDraftText(editor);
+}
+
+// The file's own text (comments, layout) when the server can give it; until then, and otherwise,
+// the settings as JSON. Not once the user has started typing.
+async function showDraftText(mine) {
+  const shown = mine.value;
+  let text;
+  try {
+    text = await draftText();
+  } catch {
+    return; // the settings as JSON stay
+  }
+  if (text === null || editor !== mine || mine.value !== shown) return;
+  mine.value = text;
+  numberLines();
 }
 
 function numberLines() {
@@ -54,11 +73,21 @@ function numberLines() {
   gutter.scrollTop = editor.scrollTop;
 }
 
+// Leaving the screen with a check still waiting (typed less than 400 ms ago): check now, so what
+// was typed reaches the draft before another screen shows it. A promise, or null if none waits.
+export function leave() {
+  if (!pending) return null;
+  clearTimeout(timer);
+  return check();
+}
+
 async function check() {
-  lastText = editor.value;
+  pending = false;
+  const sent = editor.value;
+  lastText = sent;
   let result;
   try {
-    result = await validateText(editor.value);
+    result = await validateText(sent);
   } catch (err) {
     store.rawProblem = err.message;
     showProblems();
@@ -67,7 +96,7 @@ async function check() {
   if (!result) return; // a newer check is under way
   const syntaxError = !result.config;
   store.rawProblem = syntaxError ? `Raw JSON: ${result.errors[0]?.message || "not valid"}` : null;
-  if (result.config) replaceDraft(result.config);
+  if (result.config) replaceDraft(result.config, sent);
   showProblems();
 }
 

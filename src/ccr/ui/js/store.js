@@ -13,6 +13,12 @@ export const store = {
   warnings: [],
   rawProblem: null,
   lastSave: null,
+  // The file's text (comments and layout, secrets masked) as `original` says it, when the server
+  // could show it; and the text the draft is written into — the file's, or the Raw JSON editor's
+  // last valid text — with the settings it says (`editDoc`).
+  text: null,
+  editText: null,
+  editDoc: null,
 };
 
 const listeners = new Set();
@@ -31,12 +37,26 @@ export function clone(value) {
 }
 
 export function isDirty() {
-  return JSON.stringify(store.draft) !== JSON.stringify(store.original);
+  if (typedText()) return true; // a comment typed is a change too
+  return !same(store.draft, store.original);
+}
+
+// Was text typed in the Raw JSON editor (which then started from the file's own text)? Only then
+// is the text saved as written: from the settings alone it would drop comments never shown.
+function typedText() {
+  return store.text !== null && store.editText !== store.text;
+}
+
+function same(a, b) {
+  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 function adopt(data) {
   store.original = data.config || {};
   store.draft = clone(store.original);
+  store.text = typeof data.text === "string" ? data.text : null;
+  store.editText = store.text;
+  store.editDoc = clone(store.original);
   if (data.version) store.version = data.version;
 }
 
@@ -64,8 +84,12 @@ export function change(mutate) {
 }
 
 // The raw editor's parsed text becomes the draft (it was validated already).
-export function replaceDraft(doc) {
+export function replaceDraft(doc, text) {
   store.draft = doc;
+  if (store.text !== null) {
+    store.editText = text;
+    store.editDoc = clone(doc);
+  }
   emit("change");
 }
 
@@ -85,6 +109,16 @@ export async function validateDraft() {
   } catch (err) {
     if (mine === generation) setErrors([{ path: "", message: err.message }]);
   }
+}
+
+// The text the Raw JSON editor shows for the draft: the file's own text or the one typed there,
+// with the edits made since on the other screens written in by the server — comments kept.
+// `null` when only the settings can be shown (then JSON.stringify them).
+export async function draftText() {
+  if (store.editText === null) return null;
+  if (same(store.draft, store.editDoc)) return store.editText;
+  const result = await api("POST", "/api/config/render", { text: store.editText, config: store.draft });
+  return typeof result.text === "string" ? result.text : null;
 }
 
 export async function validateText(text) {
@@ -134,7 +168,9 @@ export async function save() {
   if (store.rawProblem) throw new ApiError(400, { error: { message: store.rawProblem, path: "" } });
   const newKey = typedApiKey();
   const apikeyChanged = store.draft.APIKEY !== store.original.APIKEY;
-  const result = await api("PUT", "/api/config", { config: store.draft, base_version: store.version });
+  const text = typedText() ? await draftText() : null;
+  const body = text !== null ? { text } : { config: store.draft };
+  const result = await api("PUT", "/api/config", { ...body, base_version: store.version });
   if (newKey !== null || (apikeyChanged && !store.draft.APIKEY)) setKey(newKey || "");
   else if (apikeyChanged && currentKey()) setKey("");
   adopt(result);
@@ -147,6 +183,8 @@ export async function save() {
 
 export function discard() {
   store.draft = clone(store.original);
+  store.editText = store.text;
+  store.editDoc = clone(store.original);
   store.errors = [];
   store.rawProblem = null;
   emit("loaded");
