@@ -148,6 +148,9 @@ function report(result) {
 }
 
 async function doSave() {
+  const waiting = raw.leave(); // text typed in the last 400 ms is checked and in the draft first
+  if (waiting) await waiting;
+  if (!isDirty()) return;
   const btn = document.getElementById("save");
   btn.disabled = true;
   clear(feedback()).className = "feedback";
@@ -180,7 +183,7 @@ function buildShell() {
   document.addEventListener("keydown", (e) => {
     if ((e.ctrlKey || e.metaKey) && e.key === "s") {
       e.preventDefault();
-      if (isDirty()) doSave();
+      doSave();
     }
   });
   window.addEventListener("beforeunload", (e) => {
