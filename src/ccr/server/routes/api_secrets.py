@@ -147,11 +147,10 @@ _KEY_LIKE = re.compile(
 
 
 def masked_text(text: str, raw: dict[str, Any], secrets: Iterable[str] = ()) -> str | None:
-    """The config file's `text` with its secrets masked where they stand (as `mask_secrets(raw)`
-    shows them), comments and layout kept; None when that cannot be shown safely: the text does
-    not parse to `raw`, or still holds a secret or something key-like outside the values the
-    masked document shows anyway (a key kept in a comment, say). `text` must be the text `raw`
-    was read from; None too when it does not parse."""
+    """The config file's `text` (the one `raw` was read from) with its secrets masked where they
+    stand, as `mask_secrets(raw)` shows them, comments and layout kept. None when the text does not
+    parse, or when it cannot be shown safely: it still holds a secret, or something key-like
+    outside the values the masked document shows anyway (a key kept in a comment, say)."""
     masked = mask_secrets(raw)
     shown = edit_text(text, masked.doc)
     if shown is None:
