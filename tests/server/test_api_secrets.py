@@ -204,3 +204,12 @@ def test_masked_text_shown_when_comments_hold_no_key(edit: tuple[str, str], why:
 def test_masked_text_of_a_text_that_does_not_parse() -> None:
     assert masked_text("{oops", {}) is None
     assert masked_text("", {}) is None
+
+
+def test_the_starter_config_is_shown_whole() -> None:
+    # What every new user's file starts as: its commented-out providers write keys as $VARs, so
+    # the Raw JSON screen shows it as it is.
+    from ccr.cli.firstrun import starter_config_text
+
+    text = starter_config_text()
+    assert _shown(text) == text
