@@ -240,6 +240,7 @@ def test_raw_text_saved_as_typed_with_a_new_comment_and_answered_masked(router: 
     written = path.read_text()
     assert written == typed.replace("sk-…7777", UPSTREAM_KEY).replace("sk-…0001", "sk-router-ui-test-0001")
     assert result["text"] == typed  # what the page shows next: the file as written, masked again
+    assert result["changes"] == ["the file's comments or layout"]  # not "No changes."
 
 
 def test_render_writes_the_drafts_edits_into_the_text(router: str) -> None:

@@ -127,7 +127,10 @@ def test_raw_editor_shows_and_saves_the_files_comments(page: Page, router: str, 
     # Ctrl+S pressed before the text was checked.
     page.fill("#raw-editor", shown.replace("// routes", "// routes, edited in the browser"))
     page.keyboard.press("Control+s")
-    expect(page.locator("#feedback")).to_contain_text("Saved.", timeout=15_000)
+    feedback = page.locator("#feedback")
+    expect(feedback).to_contain_text("Saved.", timeout=15_000)
+    expect(feedback).to_contain_text("the file's comments or layout")
+    expect(feedback).not_to_contain_text("null")
     written = path.read_text()
     assert "// routes, edited in the browser" in written and written.startswith("// hand-written note\n")
     assert json5.loads(written)["Providers"][0]["api_key"] == UPSTREAM_KEY
@@ -147,6 +150,8 @@ def test_raw_editor_shows_and_saves_the_files_comments(page: Page, router: str, 
     assert written.startswith("// note, edited again\n") and "// routes, edited in the browser" in written
     doc = json5.loads(written)
     assert doc["Router"] == {"default": "alpha,a-small", "background": "alpha,a-model"}
+    go(page, "raw")
+    expect(editor).to_have_value(re.compile(r"^// note, edited again\n"))
     screenshot(page, "raw-comments")
 
 

@@ -255,11 +255,14 @@ class ConfigService:
             refresh_log_secrets(self.state.runtime.config)
             new_disk = read_disk(path)
             old_raw = disk.raw if disk.raw is not None else old_cfg.raw
+            changes = describe_changes(old_raw, raw)
+            if not changes and new_disk.text != disk.text:
+                changes = ["the file's comments or layout"]  # a text typed on the Raw JSON screen
             log.info("config saved from the web UI to %s", path)
             return {
                 "ok": True,
                 "version": new_disk.version,
-                "changes": describe_changes(old_raw, raw),
+                "changes": changes,
                 "restart_needed": restart_needed(old_cfg, new_cfg),
                 "next_launch": next_launch(old_cfg, new_cfg),
                 "unknown_keys": new_cfg.unknown_keys(),

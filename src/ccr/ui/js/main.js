@@ -1,7 +1,7 @@
 // The page: navigation, the save bar, errors shown at their fields, status, theme.
 // Start-up only reads from the server; the config is written only when Save is pressed.
 import { api } from "./api.js";
-import { announce, button, clear, formatMs, h } from "./dom.js";
+import { announce, button, clear, formatMs, h, put } from "./dom.js";
 import { startFeed } from "./events.js";
 import * as logs from "./logs.js";
 import * as plugins from "./plugins.js";
@@ -138,7 +138,8 @@ function report(result) {
   if (result.next_launch.length) notes.push(`${result.next_launch.join(", ")}: used the next time you run \`ccr code\`.`);
   if (!result.restart_needed.length) notes.push("Routes, providers and transformers are live now.");
   const warnings = (result.warnings || []).map((w) => h("li", { class: "bad", text: `Warning: ${w.message}` }));
-  box.append(
+  put(
+    box,
     h("p", {}, h("strong", { text: "Saved." }), ` ${notes.join(" ")}`),
     warnings.length ? h("ul", {}, warnings) : null,
     result.changes.length ? h("ul", {}, result.changes.map((c) => h("li", { text: c }))) : h("p", { text: "No changes." }),
