@@ -165,9 +165,25 @@ def test_bad_urls_are_transport_errors(url: str) -> None:
 
 def test_header_with_line_break_is_refused_without_showing_the_value() -> None:
     request = UpstreamRequest("http://h/x", {"x-key": "sk-secret\r\nEvil: 1"}, b"")
-    with pytest.raises(TransportError) as info:
-        encode_head(parse_target(request.url), request)
-    assert "x-key" in str(info.value) and "sk-secret" not in str(info.value)
+    for _ in range(2):  # refused every time: a refused header set is not kept
+        with pytest.raises(TransportError) as info:
+            encode_head(parse_target(request.url), request)
+        assert "x-key" in str(info.value) and "sk-secret" not in str(info.value)
+
+
+def test_a_kept_header_set_gets_each_body_its_length_and_each_target_its_own_line() -> None:
+    headers = {"content-type": "application/json", "authorization": "Bearer sk-ant-test"}
+    one, other = parse_target("http://h/v1/chat/completions"), parse_target("http://g:8080/v1/messages")
+    first = encode_head(one, UpstreamRequest("", dict(headers), b"x" * 5))
+    again = encode_head(one, UpstreamRequest("", dict(headers), b"x" * 1234))
+    assert first.startswith(b"POST /v1/chat/completions HTTP/1.1\r\nHost: h\r\n")
+    assert first.endswith(b"Content-Length: 5\r\n\r\n") and again.endswith(b"Content-Length: 1234\r\n\r\n")
+    assert first.replace(b"5\r\n", b"1234\r\n") == again
+    elsewhere = encode_head(other, UpstreamRequest("", dict(headers), b"x" * 5))
+    assert elsewhere.startswith(b"POST /v1/messages HTTP/1.1\r\nHost: g:8080\r\n")
+    assert b"Bearer sk-ant-test" in elsewhere
+    streamed = encode_head(one, UpstreamRequest("", {**headers, "accept": "text/event-stream"}, b""))
+    assert b"accept: text/event-stream\r\n" in streamed and b"accept:" not in first
 
 
 def test_idle_connection_closed_by_the_server_is_replaced(run: Run) -> None:

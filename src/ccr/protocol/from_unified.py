@@ -41,11 +41,11 @@ def unified_to_anthropic(resp: UnifiedResponse, model: str, stop_sequences: Sequ
     text = _text_of(message.get("content"))
     if text:
         content.append({"type": "text", "text": text})
-    tools = _tool_blocks(message)
+    tools = _tool_blocks(message) if "tool_calls" in message or "function_call" in message else []
     content.extend(tools)
     stop_reason = stop_reason_for(choice.get("finish_reason"), bool(tools))
     stop_sequence = None
-    if stop_reason == "end_turn":
+    if stop_reason == "end_turn" and stop_sequences:
         stop_sequence = matched_stop_sequence(choice, clean_stop_sequences(stop_sequences), text)
         if stop_sequence is not None:
             stop_reason = "stop_sequence"
@@ -117,7 +117,12 @@ def reasoning_of(message: Mapping[str, Any]) -> tuple[str, str | None]:
     return text, signature
 
 
+_REASONING_FIELDS = frozenset({"reasoning_content", "reasoning", "thinking", "reasoning_details"})
+
+
 def _thinking_block(message: Mapping[str, Any]) -> Block | None:
+    if _REASONING_FIELDS.isdisjoint(message) and type(message.get("content")) is not list:
+        return None  # most answers: nothing to look at (one set operation instead of five lookups)
     text, signature = reasoning_of(message)
     if not text and not signature:
         return None  # a provider signature alone is kept: the next turn needs it back

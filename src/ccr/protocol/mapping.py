@@ -115,8 +115,8 @@ def anthropic_usage(usage: object) -> dict[str, int]:
     details = usage.get("prompt_tokens_details")
     if isinstance(details, dict):
         cached = _int(details.get("cached_tokens"))
-    if not cached:
-        cached = _int(usage.get("prompt_cache_hit_tokens"))  # DeepSeek
+    if not cached and "prompt_cache_hit_tokens" in usage:
+        cached = _int(usage["prompt_cache_hit_tokens"])  # DeepSeek
     cached = min(cached, prompt) if prompt else cached
     return {
         "input_tokens": max(prompt - cached, 0),
@@ -126,6 +126,9 @@ def anthropic_usage(usage: object) -> dict[str, int]:
 
 
 def _int(value: object) -> int:
+    """A token count as given (a float is cut, anything else — a bool, a negative — is 0)."""
+    if type(value) is int:  # the usual case first: one test
+        return value if value > 0 else 0
     if isinstance(value, bool):
         return 0
     if isinstance(value, int):

@@ -31,6 +31,9 @@ MAX_BYTES = 2 * 1024 * 1024
 HEAD_MESSAGES = 8
 """Messages looked at, from the start of the conversation."""
 _KEY_CHARS = 48
+_TURNS = {"messages": "content", "contents": "parts", "input": "content"}
+"""Where each format keeps its conversation, and the key of a turn's text or parts."""
+_TEXT_KEYS = frozenset({"system", "instructions", "tools", "systemInstruction", *_TURNS})
 
 
 class RequestJson:
@@ -46,23 +49,24 @@ class RequestJson:
         """Chat Completions (`tools`, `messages`), Anthropic (`tools`, `system`, `messages`), Gemini
         (`tools`, `systemInstruction`, `contents`) and Responses (`tools`, `instructions`, `input`)
         bodies; other keys are written as they are."""
+        present = _TEXT_KEYS.intersection(body)  # most bodies have one or two of them
+        if not present:
+            return orjson.dumps(body)
         changed: dict[str, Any] = {}
-        for key in ("system", "instructions"):
-            value = body.get(key)
-            if (written := self._value(value)) is not value:
+        for key in present:
+            value = body[key]
+            if key in _TURNS:
+                if type(value) is list and (written := self._messages(value, _TURNS[key])) is not value:
+                    changed[key] = written
+            elif key == "tools":
+                if type(value) is list and (written := self._tools(value)) is not value:
+                    changed[key] = written
+            elif key == "systemInstruction":
+                parts = value.get("parts") if type(value) is dict else None
+                if type(parts) is list and (written := self._parts(parts)) is not parts:
+                    changed[key] = {**value, "parts": written}
+            elif (written := self._value(value)) is not value:  # system, instructions
                 changed[key] = written
-        tools = body.get("tools")
-        if type(tools) is list and (written := self._tools(tools)) is not tools:
-            changed["tools"] = written
-        for key, inner in (("messages", "content"), ("contents", "parts"), ("input", "content")):
-            turns = body.get(key)
-            if type(turns) is list and (written := self._messages(turns, inner)) is not turns:
-                changed[key] = written
-        instruction = body.get("systemInstruction")
-        if type(instruction) is dict:
-            parts = instruction.get("parts")
-            if type(parts) is list and (written := self._parts(parts)) is not parts:
-                changed["systemInstruction"] = {**instruction, "parts": written}
         return orjson.dumps({**body, **changed} if changed else body)
 
     # The loops below test `type(text) is str and len(text) >= MIN_CHARS and not text.isascii()`

@@ -65,6 +65,9 @@ class Router:
         if projects is None and config_dir is not None:
             projects = ProjectRouters(config_dir, self.catalog, config.Router)
         self.projects = projects
+        self._global_ctx = RuleContext(
+            config.Router, self.catalog, self.sessions, None, config.ANTHROPIC_SMALL_FAST_MODEL
+        )  # fmt: skip
 
     def record_usage(self, session_id: str | None, usage: dict[str, Any]) -> None:
         self.sessions.record(session_id, usage)
@@ -91,7 +94,10 @@ class Router:
             override = self.projects.settings_for(req.session_id)
             if override is not None:
                 settings, source = override
-        ctx = RuleContext(settings, self.catalog, self.sessions, source, self.config.ANTHROPIC_SMALL_FAST_MODEL)
+        if source is None:  # the global settings: one context serves every request
+            ctx = self._global_ctx
+        else:
+            ctx = RuleContext(settings, self.catalog, self.sessions, source, self.config.ANTHROPIC_SMALL_FAST_MODEL)
         if self.config.forceUseImageAgent or settings.image:
             prepare_image_agent(req, ctx, force=self.config.forceUseImageAgent)
         for rule, is_async in self._rules_for(settings):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, MutableMapping
+from itertools import chain
 from typing import Any
 
 import orjson
@@ -55,7 +56,7 @@ def header_dict(headers: list[tuple[bytes, bytes]]) -> dict[str, str]:
     """Request headers as text. Decoded in one piece: one `decode` per request instead of two per
     header. The HTTP parser lets no line feed through in a name or value; should one ever be
     there, the pieces do not add up and each header is decoded on its own."""
-    pieces = b"\n".join([part for pair in headers for part in pair]).decode("latin-1").split("\n")
+    pieces = b"\n".join(chain.from_iterable(headers)).decode("latin-1").split("\n")
     if len(pieces) != 2 * len(headers):
         return {k.decode("latin-1"): v.decode("latin-1") for k, v in headers}
     it = iter(pieces)

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("ccr.request")
 _HEADER_SAFE = {ord("\r"): " ", ord("\n"): " ", 0: " "}
+_ROUTE_HEADERS: dict[tuple[str, str, str], tuple[bytes, bytes]] = {}
+"""`x-ccr-route` by decision: a handful of targets serve nearly every request."""
 
 
 @dataclass(slots=True)
@@ -59,14 +61,21 @@ class Exchange:
         return self.decision.model if self.decision else "?"
 
     def route_header(self) -> list[tuple[bytes, bytes]]:
-        if self.decision is None:
+        d = self.decision
+        if d is None:
             return []
-        # A provider without a model list takes any model id the client sends, line breaks too:
-        # they must not end the header line.
-        value = f"{self.decision.scenario} {self.decision.target}"
-        if "\r" in value or "\n" in value or "\0" in value:
-            value = value.translate(_HEADER_SAFE)
-        return [(b"x-ccr-route", value.encode("latin-1", "replace"))]
+        key = (d.scenario, d.provider, d.model)
+        header = _ROUTE_HEADERS.get(key)
+        if header is None:
+            # A provider without a model list takes any model id the client sends, line breaks
+            # too: they must not end the header line.
+            value = f"{d.scenario} {d.target}"
+            if "\r" in value or "\n" in value or "\0" in value:
+                value = value.translate(_HEADER_SAFE)
+            if len(_ROUTE_HEADERS) >= 256:
+                _ROUTE_HEADERS.clear()
+            header = _ROUTE_HEADERS[key] = (b"x-ccr-route", value.encode("latin-1", "replace"))
+        return [header]
 
     def json_headers(self) -> list[tuple[bytes, bytes]]:
         return [(b"content-type", b"application/json"), *self.route_header()]

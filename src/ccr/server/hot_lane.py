@@ -53,6 +53,7 @@ class HotConnection(Protocol):
     server_state: Any
     tasks: set[asyncio.Task[None]]
     loop: asyncio.AbstractEventLoop
+    heads: HeadCache
 
     def on_response_complete(self) -> None: ...
 
@@ -226,25 +227,67 @@ class HotCycle:
 
     def _head_bytes(self, status: int, headers: Any) -> bytes:
         self.response_started = True
+        length = b""
+        if headers and headers[-1][0] == b"content-length":  # as `send_bytes` puts it: last
+            length = headers[-1][1]
+            headers = headers[:-1]
+        conn = self._conn
+        cache = conn.heads
+        defaults = conn.server_state.default_headers
+        if cache.defaults is not defaults:  # a new Date (uvicorn makes a new list every second)
+            cache.defaults = defaults
+            cache.heads.clear()
+        key = (status, self.keep_alive, not length, *headers)
+        found = cache.heads.get(key)
+        if found is None:
+            if len(cache.heads) >= HeadCache.MAX:
+                cache.heads.clear()
+            found = cache.heads[key] = self._build_head(status, defaults, headers, with_length=bool(length))
+        prefix, suffix, self._chunked = found
+        if not length:
+            return prefix + suffix
+        if not length.isdigit():
+            raise RuntimeError("invalid HTTP header")
+        return b"%bcontent-length: %b\r\n%b" % (prefix, length, suffix)
+
+    def _build_head(self, status: int, defaults: Any, headers: Any, *, with_length: bool) -> tuple[bytes, bytes, bool]:
+        """The head before and after a Content-Length line (`with_length`), and whether the body
+        goes chunked."""
         out = [STATUS_LINE[status]]
-        for name, value in self._conn.server_state.default_headers:
+        for name, value in defaults:
             out.append(b"%b: %b\r\n" % (name, value))
-        chunked = True
+        chunked = not with_length
         for name, value in headers:
             if name == b"content-length":
                 chunked = False
             out.append(b"%b: %b\r\n" % (name, value))
+        prefix = b"".join(out)
+        tail = []
         if chunked:
-            out.append(b"transfer-encoding: chunked\r\n")
+            tail.append(b"transfer-encoding: chunked\r\n")
         if not self.keep_alive:
-            out.append(b"connection: close\r\n")
-        out.append(b"\r\n")
-        self._chunked = chunked
-        head = b"".join(out)
+            tail.append(b"connection: close\r\n")
+        tail.append(b"\r\n")
+        suffix = b"".join(tail)
         # Each piece ends in the one CRLF we put there: a CR or LF inside a header name or value
         # (never from our own code; a config value at worst) shows in the counts. Two counts over
         # the head cost less than `b"\r" in value` per header, which in Python 3.11 first tries
         # the operand as an integer and formats a TypeError.
-        if head.count(b"\n") != len(out) or head.count(b"\r") != len(out):
+        lines = len(out) + len(tail)
+        head = prefix + suffix
+        if head.count(b"\n") != lines or head.count(b"\r") != lines:
             raise RuntimeError("invalid HTTP header")
-        return head
+        return prefix, suffix, chunked
+
+
+class HeadCache:
+    """Response heads already built, per server: by status, keep-alive and headers. The server's
+    default headers carry the Date, which uvicorn replaces with a new list every second; the
+    heads built with the old one are dropped then."""
+
+    MAX = 256
+    __slots__ = ("defaults", "heads")
+
+    def __init__(self) -> None:
+        self.defaults: object = None
+        self.heads: dict[tuple[Any, ...], tuple[bytes, bytes, bool]] = {}

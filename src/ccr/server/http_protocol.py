@@ -16,7 +16,7 @@ from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from ccr.server.hot_lane import HotCycle, HotHandler
+from ccr.server.hot_lane import HeadCache, HotCycle, HotHandler
 
 DISCONNECT_EXTENSION = "ccr.disconnect"
 
@@ -143,6 +143,10 @@ class CoalescingHttpToolsProtocol(HttpToolsProtocol):
             sweeper = IdleSweeper(self.loop, self.timeout_keep_alive)
             self.server_state.ccr_idle_sweeper = sweeper  # type: ignore[attr-defined]
         self._sweeper: IdleSweeper = sweeper
+        heads = getattr(self.server_state, "ccr_heads", None)
+        if heads is None:
+            heads = self.server_state.ccr_heads = HeadCache()  # type: ignore[attr-defined]
+        self.heads: HeadCache = heads
         self._hot: HotHandler | None = getattr(self.config.app, "hot_lane", None)
         super().connection_made(wrapped)
 

@@ -24,6 +24,7 @@ import select
 import socket
 import ssl
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import quote, unquote, urlsplit
 
@@ -76,10 +77,23 @@ def parse_target(url: str) -> Target:
 
 
 def encode_head(target: Target, request: UpstreamRequest) -> bytes:
-    """The request line and headers; the body goes out after it in the same write."""
+    """The request line and headers; the body goes out after it in the same write.
+
+    A provider's requests repeat the same few header sets (its key, JSON, streamed or not): each
+    set is checked and encoded once, then taken from `_HEADS`."""
+    key = (target.head, target.basic_auth, tuple(request.headers.items()))
+    fields = _HEADS.get(key)
+    if fields is None:
+        if len(_HEADS) >= _HEADS_MAX:
+            _HEADS.clear()
+        fields = _HEADS[key] = _encode_fields(target, request.headers)
+    return b"%bContent-Length: %d\r\n\r\n" % (fields, len(request.body))
+
+
+def _encode_fields(target: Target, headers: Mapping[str, str]) -> bytes:
     lines = [target.head]
     accept_encoding = has_auth = False
-    for name, value in request.headers.items():
+    for name, value in headers.items():
         low = name.lower()
         if low in _OWN_HEADERS:
             continue
@@ -95,8 +109,12 @@ def encode_head(target: Target, request: UpstreamRequest) -> bytes:
         lines.append("Accept-Encoding: gzip, deflate\r\n")
     if target.basic_auth and not has_auth:
         lines.append(f"Authorization: {target.basic_auth}\r\n")
-    lines.append(f"Content-Length: {len(request.body)}\r\n\r\n")
     return "".join(lines).encode()
+
+
+_HEADS: dict[tuple[str, str | None, tuple[tuple[str, str], ...]], bytes] = {}
+"""Encoded request lines and headers (without Content-Length) by target and header set."""
+_HEADS_MAX = 256
 
 
 class Pool:

@@ -118,24 +118,22 @@ class MessagesEndpoint:
         req, headers = self._parse(raw, header_list)
         del raw  # not held for the whole of a stream
         ex.watch = watch = DisconnectWatch(receive, scope, hook)
-        try:
-            await self._answer(ex, req, headers, watch.wrap(send))
+        send = watch.wrap(send)
+        try:  # one coroutine from here to the provider call: each level costs on every wake-up
+            body = req.body
+            ex.stream = body.get("stream") is True
+            try:
+                ex.decision = await ex.runtime.router.route(req)
+            finally:
+                ex.session_id = req.session_id  # the router reads it from the headers or metadata
+            agent = for_request(req, self.state, body, headers)  # None unless the image agent is on
+            await open_upstream(ex, self.state, body, headers)  # not `ex.open`: one coroutine less
+            if ex.stream:
+                await self._stream(ex, send, agent)
+            else:
+                await self._json(ex, send, agent)
         finally:
             watch.stop()
-
-    async def _answer(self, ex: Exchange, req: RoutingRequest, headers: dict[str, str], send: Send) -> None:
-        body = req.body
-        ex.stream = body.get("stream") is True
-        try:
-            ex.decision = await ex.runtime.router.route(req)
-        finally:
-            ex.session_id = req.session_id  # the router reads it from the headers or metadata
-        agent = for_request(req, self.state, body, headers)  # None unless the image agent is on
-        await open_upstream(ex, self.state, body, headers)  # not `ex.open`: one coroutine less per request
-        if ex.stream:
-            await self._stream(ex, send, agent)
-        else:
-            await self._json(ex, send, agent)
 
     @staticmethod
     def _parse(raw: bytes, header_list: list[tuple[bytes, bytes]]) -> tuple[RoutingRequest, dict[str, str]]:
