@@ -12,6 +12,7 @@ The server feeds upstream usage back with `record_usage` (the long-context rule 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from ccr.config.load import interpolate
@@ -69,7 +70,7 @@ class Router:
             config.Router, self.catalog, self.sessions, None, config.ANTHROPIC_SMALL_FAST_MODEL
         )  # fmt: skip
 
-    def record_usage(self, session_id: str | None, usage: dict[str, Any]) -> None:
+    def record_usage(self, session_id: str | None, usage: Mapping[str, Any]) -> None:
         self.sessions.record(session_id, usage)
 
     def _rules_for(self, settings: RouterSettings) -> list[tuple[Rule, bool]]:

@@ -77,25 +77,16 @@ class HotCycle:
     `keep_alive`, `disconnected`, `message_event`), so pipelining and shutdown work unchanged.
     """
 
-    __slots__ = (
-        "_chunked",
-        "_conn",
-        "_handler",
-        "_head",
-        "body_complete",
-        "body_size",
-        "disconnect_hook",
-        "disconnected",
-        "expect_100",
-        "headers",
-        "keep_alive",
-        "message_event",
-        "parts",
-        "queued",
-        "response_complete",
-        "response_started",
-        "too_large",
-    )
+    # Class-level defaults, no __slots__: a request sets only what differs (its own objects),
+    # not seventeen attributes up front.
+    message_event = NO_EVENT
+    _head = b""
+    body_size = 0
+    too_large = body_complete = queued = False
+    """too_large: the body passed `body_limit()`; it is read to its end and dropped, and the
+    handler answers 413. queued: waiting behind an earlier request of the same connection (HTTP
+    pipelining)."""
+    disconnected = response_started = response_complete = _chunked = False
 
     def __init__(
         self,
@@ -113,15 +104,7 @@ class HotCycle:
         self.keep_alive = keep_alive
         self.expect_100 = expect_100
         self.disconnect_hook = disconnect_hook
-        self.message_event = NO_EVENT
-        self._head = b""
         self.parts: list[bytes] = []
-        self.body_size = 0
-        # too_large: the body passed `body_limit()`; it is read to its end and dropped, and the
-        # handler answers 413. queued: waiting behind an earlier request of the same connection
-        # (HTTP pipelining).
-        self.too_large = self.body_complete = self.queued = False
-        self.disconnected = self.response_started = self.response_complete = self._chunked = False
 
     def take_body(self) -> bytes:
         """The request body, handed over once: the cycle keeps no reference to it."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import zlib
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from ccr.upstream.transport import TransportError
@@ -22,28 +23,25 @@ HIGH_WATER = 1 << 20
 class Http1Response:
     """The `UpstreamResponse` of the http1 transport."""
 
-    __slots__ = (
-        "_clock", "_conn", "_deadline", "_decoder", "_done", "_encoding", "_error", "_last_data", "_loop", "_parts",
-        "_size", "_timeouts", "_waiter", "headers", "status", "until_close",
-    )  # fmt: skip
+    # Class-level defaults, no __slots__: a request sets only what it changes.
+    status = 0
+    headers: Mapping[str, str] = MappingProxyType({})
+    until_close = False
+    _size = 0
+    _done = False
+    _error: str | None = None
+    _waiter: asyncio.Future[bool] | None = None
+    _decoder: _Decoder | None = None
+    _encoding = ""
 
     def __init__(self, conn: Connection, timeouts: Timeouts, deadline: float | None, clock: WaitClock) -> None:
-        self.status = 0
-        self.headers: Mapping[str, str] = {}
-        self.until_close = False
         self._conn: Connection | None = conn
         self._timeouts = timeouts
         self._deadline = deadline
         self._clock = clock
-        self._loop = clock.loop
+        self._loop = loop = clock.loop
         self._parts: list[bytes] = []
-        self._size = 0
-        self._done = False
-        self._error: str | None = None
-        self._waiter: asyncio.Future[bool] | None = None
-        self._decoder: _Decoder | None = None
-        self._encoding = ""
-        self._last_data = clock.loop.time()
+        self._last_data = loop.time()
         """When the provider last sent something: the idle limit counts from here."""
 
     # -- fed by the connection ------------------------------------------------------------
