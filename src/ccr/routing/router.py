@@ -69,6 +69,7 @@ class Router:
         self._global_ctx = RuleContext(
             config.Router, self.catalog, self.sessions, None, config.ANTHROPIC_SMALL_FAST_MODEL
         )  # fmt: skip
+        self._global_rules = self._rules_for(config.Router)
 
     def record_usage(self, session_id: str | None, usage: Mapping[str, Any]) -> None:
         self.sessions.record(session_id, usage)
@@ -101,7 +102,7 @@ class Router:
             ctx = RuleContext(settings, self.catalog, self.sessions, source, self.config.ANTHROPIC_SMALL_FAST_MODEL)
         if self.config.forceUseImageAgent or settings.image:
             prepare_image_agent(req, ctx, force=self.config.forceUseImageAgent)
-        for rule, is_async in self._rules_for(settings):
+        for rule, is_async in self._global_rules if source is None else self._rules_for(settings):
             decision = await rule.amatch(req, ctx) if is_async else rule.match(req, ctx)
             if decision is not None:
                 log.info("route=%s %s -> %s", decision.scenario, decision.reason, decision.target)

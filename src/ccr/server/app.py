@@ -77,9 +77,11 @@ class MessagesLane:
         state = self.state
         headers = cycle.headers
         key = state.runtime.config.APIKEY
-        problem = request_problem("/v1/messages", "POST", headers, state.host, bool(key))
-        if problem is None and key and not key_allowed(headers, key.encode()):
-            problem = wrong_key_error()
+        problem: CcrError | None
+        if key:  # with a key, HostGuard leaves this path to the key check (server/middleware/host.py)
+            problem = None if key_allowed(headers, key.encode()) else wrong_key_error()
+        else:
+            problem = request_problem("/v1/messages", "POST", headers, state.host, False)
         if problem is None and cycle.too_large:
             problem = body_too_large(self.body_limit())
         if problem is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
 from ccr.routing.catalog import ModelCatalog, Target
@@ -26,8 +26,16 @@ class RuleContext:
     small_fast_model: str | None = None
     """`ANTHROPIC_SMALL_FAST_MODEL` from the config: Claude Code's background model."""
 
+    slots: dict[str, Target | None] = field(default_factory=dict)
+    """`slot()`'s answers (the settings are frozen): the Router keeps one context for its global
+    settings, so a slot is resolved once, not on every request."""
+
     def slot(self, name: str) -> Target | None:
-        return self.catalog.slot_of(self.settings, name)
+        try:
+            return self.slots[name]
+        except KeyError:
+            found = self.slots[name] = self.catalog.slot_of(self.settings, name)
+            return found
 
     def decide(self, scenario: str, target: Target, reason: str) -> RouteDecision:
         if self.settings_source is not None:
