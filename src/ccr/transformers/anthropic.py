@@ -10,6 +10,7 @@ are forwarded from the client; `drop_betas` removes beta values the target rejec
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -21,6 +22,7 @@ from ccr.types import AnthropicRequest
 DEFAULT_VERSION = "2023-06-01"
 
 
+@functools.lru_cache(maxsize=256)  # every request, with one of a few configured URLs
 def messages_url(base: str) -> str:
     """Accept the full `/v1/messages` URL or the base an Anthropic SDK would be given."""
     base = base.rstrip("/")

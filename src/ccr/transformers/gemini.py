@@ -8,6 +8,7 @@ README) or just the host. The wire mapping is in gemini_request / gemini_respons
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
@@ -25,6 +26,7 @@ from ccr.transformers.registry import builtin
 from ccr.types import UnifiedChunk, UnifiedRequest, UnifiedResponse
 
 
+@functools.lru_cache(maxsize=256)  # every request, with one of a few configured URLs
 def models_url(base: str) -> str:
     """The `…/models` collection URL from whatever prefix the user configured."""
     base = base.rstrip("/")

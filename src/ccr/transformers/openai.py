@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from urllib.parse import urlsplit
 
 import orjson
@@ -14,6 +15,7 @@ from ccr.transformers.registry import builtin
 from ccr.types import UnifiedChunk, UnifiedRequest, UnifiedResponse
 
 
+@functools.lru_cache(maxsize=256)  # every request, with one of a few configured URLs
 def chat_completions_url(base: str) -> str:
     """Accept the full endpoint or just the server's base (`http://localhost:11434`, `…/v1`)."""
     base = base.rstrip("/")
@@ -85,6 +87,7 @@ _DROP = frozenset({"reasoning_signature"})
 _DROP_STRICT = frozenset({"reasoning_signature", "reasoning_content"})
 
 
+@functools.lru_cache(maxsize=256)  # every request, with one of a few configured URLs
 def _is_strict(url: str) -> bool:
     return any(host in url for host in _STRICT_HOSTS)
 

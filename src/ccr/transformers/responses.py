@@ -12,6 +12,7 @@ Answers: output text, function calls (id = `call_id`), reasoning summaries as th
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Mapping
 from typing import Any, ClassVar
@@ -32,6 +33,7 @@ from ccr.types import UnifiedChunk, UnifiedRequest, UnifiedResponse
 Json = dict[str, Any]
 
 
+@functools.lru_cache(maxsize=256)  # every request, with one of a few configured URLs
 def responses_url(base: str) -> str:
     base = base.rstrip("/")
     if base.endswith("/responses"):
