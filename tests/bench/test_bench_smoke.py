@@ -45,3 +45,45 @@ def test_bench_smoke_runs_every_workload_without_a_bad_answer(tmp_path: Path, lo
     assert all(c["requests"] > 0 and c["good"] == c["requests"] and c["errors"] == 0 for c in ccr)
     assert all(c["cpu_s"] > 0 and c["peak_rss_mb"] > 0 for c in ccr)
     assert raw["latency"]["router_chunk_p50"] > 0
+
+
+def test_opcodes_counts_the_request_path_by_function() -> None:
+    done = subprocess.run(
+        [sys.executable, str(REPO / "bench" / "opcodes.py"), "--requests", "20", "--top", "200"],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=REPO / "bench",
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+    total = re.search(r"^([\d,]+) bytecodes per small request \(20 requests\)$", done.stdout, re.M)
+    assert total is not None, done.stdout[:2000]
+    rows = dict(
+        (m.group(2), float(m.group(1).replace(",", "")))
+        for m in re.finditer(r"^\| ([\d,]+) \| `(.+)` \|$", done.stdout, re.M)
+    )
+    # The lane, the provider call and both conversions ran while counting, and the listed
+    # functions do not add up to more than the total (each row is rounded to a whole bytecode).
+    for where in ("ccr/server/hot_lane.py", "ccr/upstream/http1.py", "ccr/protocol/to_unified.py",
+                  "ccr/protocol/from_unified.py"):  # fmt: skip
+        assert any(name.startswith(where) for name in rows), (where, sorted(rows)[:50])
+    assert 1000 < sum(rows.values()) <= int(total.group(1).replace(",", "")) + len(rows) / 2
+
+
+def test_ab_measures_each_version_beside_the_direct_call() -> None:
+    done = subprocess.run(
+        [sys.executable, str(REPO / "bench" / "ab.py"), "one=", "two=", "--requests", "400", "--block", "200"],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=REPO / "bench",
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+    direct = re.search(r"^direct: p50 ([\d.]+) µs \(400 requests\)$", done.stdout, re.M)
+    assert direct is not None, done.stdout
+    for name in ("one", "two"):
+        found = re.search(rf"^{name}: p50 ([\d.]+) µs, added ([+-][\d.]+) µs$", done.stdout, re.M)
+        assert found is not None, done.stdout
+        # the router's answer takes longer than the mock's own (it is one more hop)
+        assert float(found.group(1)) > float(direct.group(1))
+        assert abs(float(found.group(1)) - float(direct.group(1)) - float(found.group(2))) < 0.2

@@ -1,0 +1,114 @@
+#!/usr/bin/env python3
+"""Workload C's added latency for two (or more) versions of the router, measured side by side.
+
+The shared harness runs one system at a time, so an hour's drift (other tenants on a shared VM)
+lands on one of two versions and hides a difference of tens of µs. Here the mock called directly
+and one `ccr start` per version serve the same small non-streamed request in turn, in blocks of
+`--block` requests, one keep-alive connection each, for `--requests` requests per system (the
+first 2,000 are a warm-up): the drift falls on all of them alike. Prints each version's p50 and
+its p50 minus the direct p50.
+
+A version is `NAME=SRC`: `SRC` is put first on the router's PYTHONPATH (a `src` folder of another
+checkout, e.g. from `git worktree add /tmp/old <commit>`), or empty for this checkout.
+
+Usage: .venv/bin/python bench/ab.py old=/tmp/old/src new= [--requests 30000] [--block 500]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import socket
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import bodies
+import orjson
+import services
+
+WARMUP = 2000
+
+
+def _connect(url: str) -> socket.socket:
+    parts = urlsplit(url)
+    sock = socket.create_connection((parts.hostname, parts.port))
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return sock
+
+
+def _request(path: bytes, body: bytes, extra: bytes) -> bytes:
+    head = b"POST %b HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: %d\r\n%b\r\n"
+    return head % (path, len(body), extra) + body
+
+
+def _one(sock: socket.socket, data: bytes) -> int:
+    """Nanoseconds from sending `data` to the last byte of a 200 answer (Content-Length bodies)."""
+    start = time.perf_counter_ns()
+    sock.sendall(data)
+    got = b""
+    while True:
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise RuntimeError("the connection closed")
+        got += chunk
+        end = got.find(b"\r\n\r\n")
+        if end < 0:
+            continue
+        head = got[:end].lower()
+        at = head.find(b"content-length:")
+        length = int(head[at + 15 :].split(b"\r\n", 1)[0])
+        if len(got) >= end + 4 + length:
+            break
+    elapsed = time.perf_counter_ns() - start
+    if not got.startswith(b"HTTP/1.1 200"):
+        raise RuntimeError(got[:300].decode("latin-1"))
+    return elapsed
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("versions", nargs="+", metavar="NAME=SRC")
+    ap.add_argument("--requests", type=int, default=30000, help="measured requests per system")
+    ap.add_argument("--block", type=int, default=500, help="requests to one system before the next")
+    args = ap.parse_args()
+    small = bodies.small()
+    direct_body = orjson.dumps({"model": "mock-model", "messages": [{"role": "user", "content": "hi"}]})
+    with contextlib.ExitStack() as stack:
+        mock_url = stack.enter_context(services.mock())
+        systems = [
+            ("direct", _connect(mock_url),
+             _request(b"/v1/chat/completions", direct_body, b"authorization: Bearer sk-mock\r\n")),
+        ]  # fmt: skip
+        own_path = os.environ.get("PYTHONPATH", "")
+        for version in args.versions:
+            name, _, src = version.partition("=")
+            os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (src, own_path) if p)
+            url, _ = stack.enter_context(
+                services.router(mock_url, Path(stack.enter_context(tempfile.TemporaryDirectory())))
+            )
+            key = b"x-api-key: %b\r\n" % services.KEY.encode()
+            systems.append((name, _connect(url), _request(b"/v1/messages", small, key)))
+        os.environ["PYTHONPATH"] = own_path
+        times: dict[str, list[int]] = {name: [] for name, _, _ in systems}
+        for block in range((args.requests + WARMUP) // args.block):
+            for name, sock, data in systems:
+                for _ in range(args.block):
+                    elapsed = _one(sock, data)
+                    if block * args.block >= WARMUP:
+                        times[name].append(elapsed)
+    direct = statistics.median(times["direct"]) / 1000
+    print(f"direct: p50 {direct:.1f} µs ({len(times['direct'])} requests)")
+    for name, samples in times.items():
+        if name != "direct":
+            p50 = statistics.median(samples) / 1000
+            print(f"{name}: p50 {p50:.1f} µs, added {p50 - direct:+.1f} µs")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
