@@ -47,21 +47,26 @@ def test_bench_smoke_runs_every_workload_without_a_bad_answer(tmp_path: Path, lo
     assert raw["latency"]["router_chunk_p50"] > 0
 
 
-def test_opcodes_counts_the_request_path_by_function() -> None:
+def _bench_tool(script: str, *args: str) -> str:
+    """Run `bench/<script>` as a user would (from the bench folder); its standard output."""
     done = subprocess.run(
-        [sys.executable, str(REPO / "bench" / "opcodes.py"), "--requests", "20", "--top", "200"],
+        [sys.executable, str(REPO / "bench" / script), *args],
         capture_output=True,
         text=True,
         timeout=180,
         cwd=REPO / "bench",
     )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
-    total = re.search(r"^([\d,]+) bytecodes per small request \(20 requests\)$", done.stdout, re.M)
-    assert total is not None, done.stdout[:2000]
-    rows = dict(
-        (m.group(2), float(m.group(1).replace(",", "")))
-        for m in re.finditer(r"^\| ([\d,]+) \| `(.+)` \|$", done.stdout, re.M)
-    )
+    return done.stdout
+
+
+def test_opcodes_counts_the_request_path_by_function() -> None:
+    out = _bench_tool("opcodes.py", "--requests", "20", "--top", "200")
+    total = re.search(r"^([\d,]+) bytecodes per small request \(20 requests\)$", out, re.M)
+    assert total is not None, out[:2000]
+    rows = {
+        m.group(2): float(m.group(1).replace(",", "")) for m in re.finditer(r"^\| ([\d,]+) \| `(.+)` \|$", out, re.M)
+    }
     # The lane, the provider call and both conversions ran while counting, and the listed
     # functions do not add up to more than the total (each row is rounded to a whole bytecode).
     for where in ("ccr/server/hot_lane.py", "ccr/upstream/http1.py", "ccr/protocol/to_unified.py",
@@ -71,19 +76,12 @@ def test_opcodes_counts_the_request_path_by_function() -> None:
 
 
 def test_ab_measures_each_version_beside_the_direct_call() -> None:
-    done = subprocess.run(
-        [sys.executable, str(REPO / "bench" / "ab.py"), "one=", "two=", "--requests", "400", "--block", "200"],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        cwd=REPO / "bench",
-    )
-    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
-    direct = re.search(r"^direct: p50 ([\d.]+) µs \(400 requests\)$", done.stdout, re.M)
-    assert direct is not None, done.stdout
+    out = _bench_tool("ab.py", "one=", "two=", "--requests", "400", "--block", "200")
+    direct = re.search(r"^direct: p50 ([\d.]+) µs \(400 requests\)$", out, re.M)
+    assert direct is not None, out
     for name in ("one", "two"):
-        found = re.search(rf"^{name}: p50 ([\d.]+) µs, added ([+-][\d.]+) µs$", done.stdout, re.M)
-        assert found is not None, done.stdout
+        found = re.search(rf"^{name}: p50 ([\d.]+) µs, added ([+-][\d.]+) µs$", out, re.M)
+        assert found is not None, out
         # the router's answer takes longer than the mock's own (it is one more hop)
         assert float(found.group(1)) > float(direct.group(1))
         assert abs(float(found.group(1)) - float(direct.group(1)) - float(found.group(2))) < 0.2

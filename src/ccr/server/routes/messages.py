@@ -119,7 +119,7 @@ class MessagesEndpoint:
         del raw  # not held for the whole of a stream
         ex.watch = watch = DisconnectWatch(receive, scope, hook)
         send = watch.wrap(send)
-        try:  # one coroutine from here to the provider call: each level costs on every wake-up
+        try:  # routing, the provider call and the answer inline: a coroutine level costs on every wake-up
             body = req.body
             ex.stream = body.get("stream") is True
             try:
