@@ -41,7 +41,7 @@ def unified_to_anthropic(resp: UnifiedResponse, model: str, stop_sequences: Sequ
     text = _text_of(message.get("content"))
     if text:
         content.append({"type": "text", "text": text})
-    tools = _tool_blocks(message) if "tool_calls" in message or "function_call" in message else []
+    tools = _tool_blocks(message)
     content.extend(tools)
     stop_reason = stop_reason_for(choice.get("finish_reason"), bool(tools))
     stop_sequence = None
@@ -104,8 +104,14 @@ def _text_of(content: object) -> str:
     return ""
 
 
+_REASONING_FIELDS = frozenset({"reasoning_content", "reasoning", "thinking", "reasoning_details"})
+"""The fields `reasoning_of` reads (besides a `content` given as parts)."""
+
+
 def reasoning_of(message: Mapping[str, Any]) -> tuple[str, str | None]:
     """(reasoning text, provider signature) from any of the fields providers use for it."""
+    if _REASONING_FIELDS.isdisjoint(message) and type(message.get("content")) is not list:
+        return "", None  # most answers: one set operation instead of five lookups
     text, signature = reasoning_parts(
         message.get("reasoning_content") or message.get("reasoning"),
         message.get("thinking"),
@@ -117,12 +123,7 @@ def reasoning_of(message: Mapping[str, Any]) -> tuple[str, str | None]:
     return text, signature
 
 
-_REASONING_FIELDS = frozenset({"reasoning_content", "reasoning", "thinking", "reasoning_details"})
-
-
 def _thinking_block(message: Mapping[str, Any]) -> Block | None:
-    if _REASONING_FIELDS.isdisjoint(message) and type(message.get("content")) is not list:
-        return None  # most answers: nothing to look at (one set operation instead of five lookups)
     text, signature = reasoning_of(message)
     if not text and not signature:
         return None  # a provider signature alone is kept: the next turn needs it back
@@ -130,6 +131,8 @@ def _thinking_block(message: Mapping[str, Any]) -> Block | None:
 
 
 def _tool_blocks(message: Mapping[str, Any]) -> list[Block]:
+    if "tool_calls" not in message and "function_call" not in message:
+        return []  # most answers
     calls = message.get("tool_calls")
     if not isinstance(calls, list) or not calls:
         legacy = message.get("function_call")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Mapping
@@ -25,8 +26,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("ccr.request")
 _HEADER_SAFE = {ord("\r"): " ", ord("\n"): " ", 0: " "}
-_ROUTE_HEADERS: dict[tuple[str, str, str], tuple[bytes, bytes]] = {}
-"""`x-ccr-route` by decision: a handful of targets serve nearly every request."""
 
 
 class Exchange:
@@ -82,20 +81,7 @@ class Exchange:
 
     def route_header(self) -> list[tuple[bytes, bytes]]:
         d = self.decision
-        if d is None:
-            return []
-        key = (d.scenario, d.provider, d.model)
-        header = _ROUTE_HEADERS.get(key)
-        if header is None:
-            # A provider without a model list takes any model id the client sends, line breaks
-            # too: they must not end the header line.
-            value = f"{d.scenario} {d.target}"
-            if "\r" in value or "\n" in value or "\0" in value:
-                value = value.translate(_HEADER_SAFE)
-            if len(_ROUTE_HEADERS) >= 256:
-                _ROUTE_HEADERS.clear()
-            header = _ROUTE_HEADERS[key] = (b"x-ccr-route", value.encode("latin-1", "replace"))
-        return [header]
+        return [] if d is None else [_route_field(d.scenario, d.provider, d.model)]
 
     def json_headers(self) -> list[tuple[bytes, bytes]]:
         return [(b"content-type", b"application/json"), *self.route_header()]
@@ -178,6 +164,17 @@ class Exchange:
                 rec.latency_ms,
                 f" error={rec.error}" if rec.error else "",
             )
+
+
+@functools.lru_cache(maxsize=256)  # a handful of targets serve nearly every request
+def _route_field(scenario: str, provider: str, model: str) -> tuple[bytes, bytes]:
+    """The `x-ccr-route` header of a decision."""
+    # A provider without a model list takes any model id the client sends, line breaks too:
+    # they must not end the header line.
+    value = f"{scenario} {provider},{model}"
+    if "\r" in value or "\n" in value or "\0" in value:
+        value = value.translate(_HEADER_SAFE)
+    return (b"x-ccr-route", value.encode("latin-1", "replace"))
 
 
 def answer_text(content: object) -> str:

@@ -19,12 +19,12 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import functools
 import os
 import select
 import socket
 import ssl
 from collections import deque
-from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import quote, unquote, urlsplit
 
@@ -77,23 +77,18 @@ def parse_target(url: str) -> Target:
 
 
 def encode_head(target: Target, request: UpstreamRequest) -> bytes:
-    """The request line and headers; the body goes out after it in the same write.
-
-    A provider's requests repeat the same few header sets (its key, JSON, streamed or not): each
-    set is checked and encoded once, then taken from `_HEADS`."""
-    key = (target.head, target.basic_auth, tuple(request.headers.items()))
-    fields = _HEADS.get(key)
-    if fields is None:
-        if len(_HEADS) >= _HEADS_MAX:
-            _HEADS.clear()
-        fields = _HEADS[key] = _encode_fields(target, request.headers)
+    """The request line and headers; the body goes out after it in the same write."""
+    fields = _head_fields(target.head, target.basic_auth, tuple(request.headers.items()))
     return b"%bContent-Length: %d\r\n\r\n" % (fields, len(request.body))
 
 
-def _encode_fields(target: Target, headers: Mapping[str, str]) -> bytes:
-    lines = [target.head]
+@functools.lru_cache(maxsize=256)  # a provider's requests repeat a few header sets (key, JSON, stream)
+def _head_fields(head: str, basic_auth: str | None, headers: tuple[tuple[str, str], ...]) -> bytes:
+    """The request line and headers without Content-Length, checked and encoded once per set
+    (a refused set raises every time: exceptions are not cached)."""
+    lines = [head]
     accept_encoding = has_auth = False
-    for name, value in headers.items():
+    for name, value in headers:
         low = name.lower()
         if low in _OWN_HEADERS:
             continue
@@ -107,14 +102,9 @@ def _encode_fields(target: Target, headers: Mapping[str, str]) -> bytes:
         lines.append(f"{name}: {value}\r\n")
     if not accept_encoding:
         lines.append("Accept-Encoding: gzip, deflate\r\n")
-    if target.basic_auth and not has_auth:
-        lines.append(f"Authorization: {target.basic_auth}\r\n")
+    if basic_auth and not has_auth:
+        lines.append(f"Authorization: {basic_auth}\r\n")
     return "".join(lines).encode()
-
-
-_HEADS: dict[tuple[str, str | None, tuple[tuple[str, str], ...]], bytes] = {}
-"""Encoded request lines and headers (without Content-Length) by target and header set."""
-_HEADS_MAX = 256
 
 
 class Pool:

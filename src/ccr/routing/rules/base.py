@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from ccr.routing.catalog import ModelCatalog, Target
@@ -26,16 +26,8 @@ class RuleContext:
     small_fast_model: str | None = None
     """`ANTHROPIC_SMALL_FAST_MODEL` from the config: Claude Code's background model."""
 
-    slots: dict[str, Target | None] = field(default_factory=dict)
-    """`slot()`'s answers (the settings are frozen): the Router keeps one context for its global
-    settings, so a slot is resolved once, not on every request."""
-
     def slot(self, name: str) -> Target | None:
-        try:
-            return self.slots[name]
-        except KeyError:
-            found = self.slots[name] = self.catalog.slot_of(self.settings, name)
-            return found
+        return self.catalog.slot_of(self.settings, name)
 
     def decide(self, scenario: str, target: Target, reason: str) -> RouteDecision:
         if self.settings_source is not None:
