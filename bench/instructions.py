@@ -29,14 +29,6 @@ import bodies
 import services
 
 
-def _send(conn: http.client.HTTPConnection, body: bytes) -> None:
-    conn.request("POST", "/v1/messages", body, {"content-type": "application/json", "x-api-key": services.KEY})
-    resp = conn.getresponse()
-    data = resp.read()
-    if resp.status != 200:
-        raise RuntimeError(f"status {resp.status}: {data[:300]!r}")
-
-
 def _callgrind(pid: int, what: str) -> None:
     subprocess.run(["callgrind_control", what, str(pid)], check=True, capture_output=True, timeout=60)
 
@@ -55,10 +47,10 @@ def measure(url: str, pid: int, out_dir: Path, body: bytes, n: int) -> float:
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=120)
     try:
         for _ in range(max(20, n // 5)):  # warm: caches, memoised routes, pooled connections
-            _send(conn, body)
+            services.post_messages(conn, body)
         _callgrind(pid, "-z")
         for _ in range(n):
-            _send(conn, body)
+            services.post_messages(conn, body)
         _callgrind(pid, "-d")
     finally:
         conn.close()

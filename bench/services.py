@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import http.client
 import json
 import os
 import signal
@@ -39,6 +40,15 @@ def mock() -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def post_messages(conn: http.client.HTTPConnection, body: bytes) -> None:
+    """One `POST /v1/messages` to the router on a kept-alive connection; raises unless it answers 200."""
+    conn.request("POST", "/v1/messages", body, {"content-type": "application/json", "x-api-key": KEY})
+    resp = conn.getresponse()
+    data = resp.read()
+    if resp.status != 200:
+        raise RuntimeError(f"status {resp.status}: {data[:300]!r}")
 
 
 def mock_config(url: str, **settings: object) -> None:

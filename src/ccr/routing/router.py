@@ -66,13 +66,14 @@ class Router:
         if projects is None and config_dir is not None:
             projects = ProjectRouters(config_dir, self.catalog, config.Router)
         self.projects = projects
-        self._global_ctx = RuleContext(
-            config.Router, self.catalog, self.sessions, None, config.ANTHROPIC_SMALL_FAST_MODEL
-        )  # fmt: skip
-        self._global_rules = self._rules_for(config.Router)
+        # The global settings' context and rules, made once: most requests use them.
+        self._global = (self._context(config.Router, None), self._rules_for(config.Router))
 
     def record_usage(self, session_id: str | None, usage: Mapping[str, Any]) -> None:
         self.sessions.record(session_id, usage)
+
+    def _context(self, settings: RouterSettings, source: str | None) -> RuleContext:
+        return RuleContext(settings, self.catalog, self.sessions, source, self.config.ANTHROPIC_SMALL_FAST_MODEL)
 
     def _rules_for(self, settings: RouterSettings) -> list[tuple[Rule, bool]]:
         """The rules that can match under these (frozen) settings: a rule whose slot is unset is
@@ -96,13 +97,10 @@ class Router:
             override = self.projects.settings_for(req.session_id)
             if override is not None:
                 settings, source = override
-        if source is None:  # the global settings: one context serves every request
-            ctx = self._global_ctx
-        else:
-            ctx = RuleContext(settings, self.catalog, self.sessions, source, self.config.ANTHROPIC_SMALL_FAST_MODEL)
+        ctx, rules = self._global if source is None else (self._context(settings, source), self._rules_for(settings))
         if self.config.forceUseImageAgent or settings.image:
             prepare_image_agent(req, ctx, force=self.config.forceUseImageAgent)
-        for rule, is_async in self._global_rules if source is None else self._rules_for(settings):
+        for rule, is_async in rules:
             decision = await rule.amatch(req, ctx) if is_async else rule.match(req, ctx)
             if decision is not None:
                 log.info("route=%s %s -> %s", decision.scenario, decision.reason, decision.target)
