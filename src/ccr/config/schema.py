@@ -179,6 +179,9 @@ class Config(BaseModel):
     """Longest silence allowed between two streamed chunks (default: API_TIMEOUT_MS)."""
     SHUTDOWN_GRACE_MS: int = Field(default=10_000, ge=0)
     MAX_BODY_BYTES: int = Field(default=50 * 1024 * 1024, gt=0)
+    BUSY_POLL_US: int = Field(default=200, ge=0, le=10_000)
+    """How long a lone request keeps the event loop polling, not sleeping, after it sends the
+    provider request and after its answer (µs; 0: never). See `ccr.server.busy_poll`."""
     USAGE_HISTORY_DAYS: int = Field(default=0, ge=0, le=3660)
     """Days of per-day usage totals kept in `usage.json` next to the config (0: none)."""
     LOG_MAX_BYTES: int = Field(default=20 * 1024 * 1024, ge=1024)

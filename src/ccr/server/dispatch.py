@@ -188,6 +188,8 @@ async def _attempt(
     request = pipeline.build(body, ctx)
     timeouts = ex.runtime.timeouts[ex.stream]
     started = time.perf_counter()
+    if state.in_flight == 1:  # a lone request: its answer may come before the CPU would doze off
+        state.busy_poll.arm()
     try:
         resp = await state.transport.send(request, timeouts)
     except TransportError as exc:

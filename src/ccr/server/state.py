@@ -16,6 +16,7 @@ from ccr.config.load import load_config
 from ccr.config.schema import Config
 from ccr.plugins import load_plugins
 from ccr.routing.router import Router
+from ccr.server.busy_poll import BusyPoll
 from ccr.server.stats import Stats
 from ccr.transformers.pipeline import Pipelines
 from ccr.transformers.registry import Registry
@@ -74,12 +75,13 @@ class AppState:
     host: str = "127.0.0.1"
     port: int = 0
     in_flight: int = 0
+    busy_poll: BusyPoll = field(default_factory=BusyPoll)
 
     @classmethod
     def create(cls, config: Config, transport: Transport | None = None) -> AppState:
         runtime = Runtime.build(config)
         state = cls(runtime=runtime, transport=transport or make_transport(config.PROXY_URL))
-        state.configure_breaker(config)
+        state.configure(config)
         for key in config.unknown_keys():
             log.warning("config key %s is not known to this version; it is kept but ignored", key)
         return state
@@ -95,15 +97,17 @@ class AppState:
         new = Runtime.build(config, previous=self.runtime)
         old_proxy = self.runtime.config.PROXY_URL
         self.runtime = new
-        self.configure_breaker(config)
+        self.configure(config)
         if old_proxy != config.PROXY_URL:
             self.transport = make_transport(config.PROXY_URL)
         log.info("config reloaded from %s", target)
         return config
 
-    def configure_breaker(self, config: Config) -> None:
+    def configure(self, config: Config) -> None:
+        """The settings that live in long-lived objects rather than in the runtime snapshot."""
         cb = config.circuit_breaker
         self.breaker.configure(cb.failures, cb.cooldown_ms / 1000)
+        self.busy_poll.window_s = config.BUSY_POLL_US / 1_000_000
 
     def status(self) -> dict[str, object]:
         from ccr import __version__

@@ -13,7 +13,7 @@ from ccr.testing.openai_shapes import (
     usage_chunk,
 )
 from ccr.testing.responses import MockResponse, RecordedRequest, Responder, plan_writes
-from ccr.testing.router import run_router, run_router_process, write_config
+from ccr.testing.router import run_router, run_router_process, serve_app, write_config
 from ccr.testing.sse import assemble_message, check_anthropic_stream, collect_sse, parse_sse, parse_sse_bytes
 from ccr.upstream.memory import MemoryAnswer, MemoryRequest, MemoryTransport
 
@@ -44,6 +44,7 @@ __all__ = [
     "run_claude",
     "run_router",
     "run_router_process",
+    "serve_app",
     "usage_chunk",
     "write_config",
 ]

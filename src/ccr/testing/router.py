@@ -14,7 +14,10 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ccr.server.app import RouterApp
 
 
 def write_config(config: Mapping[str, Any], tmp_path: Path) -> Path:
@@ -33,19 +36,26 @@ def _listening_socket() -> socket.socket:
 
 @contextlib.contextmanager
 def run_router(config: Mapping[str, Any], tmp_path: Path) -> Iterator[str]:
-    """Serve `config` with uvicorn on a background thread; yields the base URL.
+    """Serve `config` with uvicorn on a background thread; yields the base URL."""
+    from ccr.config.load import load_config
+    from ccr.server.app import create_app
+
+    with serve_app(create_app(load_config(write_config(config, tmp_path)))) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def serve_app(app: RouterApp) -> Iterator[str]:
+    """Serve an app built by the test (to look into its state) on a background thread; yields
+    the base URL.
 
     The listening socket is bound before the server starts, so the port is known at once and
     early connections wait in the backlog until the app is ready (no polling).
     """
     import uvicorn
 
-    from ccr.config.load import load_config
-    from ccr.server.app import create_app
     from ccr.server.http_protocol import CoalescingHttpToolsProtocol
 
-    cfg = load_config(write_config(config, tmp_path))
-    app = create_app(cfg)
     # The same HTTP protocol as `ccr start` (server/serve.py), so the tests exercise it.
     http = CoalescingHttpToolsProtocol
     server = uvicorn.Server(

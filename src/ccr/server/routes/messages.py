@@ -79,6 +79,8 @@ class MessagesEndpoint:
         state.in_flight += 1
         try:
             await self._serve(ex, take_body, header_list, send, receive, scope, hook)
+            if state.in_flight == 1:  # the answer is out: the client's next request may be close behind
+                state.busy_poll.arm()
         except ClientDisconnected:
             ex.status, ex.error = 499, "client disconnected"
         except asyncio.CancelledError:
