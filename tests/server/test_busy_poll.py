@@ -1,6 +1,7 @@
-"""Busy polling: an armed loop polls without sleeping for its window, then sleeps again; the
-server arms it for a lone request only, where the docs say (after the provider request goes
-out, after the answer), with the window from `BUSY_POLL_US`."""
+"""Busy polling: an armed loop polls without sleeping for its window, then sleeps again; a place
+that arms it stops once its events keep coming late, and probes now and then; the server arms it
+for a lone request only, where the docs say (after the provider request goes out, after the
+answer), with the window from `BUSY_POLL_US`."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ import pytest
 from ccr.config.load import load_config
 from ccr.errors import ConfigError
 from ccr.server.app import create_app
-from ccr.server.busy_poll import BusyPoll
+from ccr.server.busy_poll import MISSES_TO_STOP, PROBE_EVERY, BusyPoll, PollSite
 from ccr.testing import MockResponse, MockUpstream, openai_completion, serve_app, write_config
 from ccr.testing.responses import ServeContext
 
@@ -45,7 +46,7 @@ def _run_armed(poll: BusyPoll, wait_s: float) -> tuple[float, list[tuple[float, 
 
     async def main() -> float:
         armed = time.perf_counter()
-        poll.arm()
+        poll.arm(poll.after_send)
         selector.calls.clear()
         done: asyncio.Future[float] = loop.create_future()
         loop.call_later(wait_s, lambda: done.set_result(time.perf_counter()))
@@ -94,20 +95,63 @@ def test_arming_on_a_new_loop_spins_there() -> None:
 
 
 async def _arm(poll: BusyPoll) -> None:
-    poll.arm()
+    poll.arm(poll.after_send)
+
+
+@pytest.mark.parametrize(
+    ("waits_ms", "polled"),
+    [
+        pytest.param([0.1] * 6, [True] * 6, id="quick-events-keep-it-on"),
+        pytest.param([5.0] * 6, [True] * MISSES_TO_STOP + [False] * 2, id="late-events-stop-it"),
+        pytest.param([5.0, 5.0, 5.0, 0.1, 5.0, 5.0], [True] * 6, id="one-quick-event-resets-the-count"),
+        pytest.param([0.3, 0.5], [True, True], id="twice-the-window-still-counts"),
+    ],
+)
+def test_a_site_polls_while_its_events_come_within_the_window(waits_ms: list[float], polled: list[bool]) -> None:
+    site, window_s, now, got = PollSite(), 0.0002, 100.0, []
+    for wait_ms in waits_ms:
+        got.append(site.should_poll(now))
+        now += wait_ms / 1000
+        site.settle(now, window_s)
+    assert got == polled
+
+
+def test_a_stopped_site_probes_every_so_often_and_comes_back() -> None:
+    site, window_s, now = PollSite(), 0.0002, 100.0
+    for _ in range(MISSES_TO_STOP):  # the provider got slow
+        assert site.should_poll(now)
+        now += 0.01
+        site.settle(now, window_s)
+    assert site.stopped
+    answers = [site.should_poll(now) for _ in range(2 * PROBE_EVERY)]  # events never settled: no judgement
+    assert answers.count(True) == 2 and answers.index(True) == PROBE_EVERY - 1
+    now += 0.0001  # the last probe's event came quickly: polling is back
+    site.settle(now, window_s)
+    assert not site.stopped and site.should_poll(now)
+
+
+def test_settling_without_arming_changes_nothing() -> None:
+    site = PollSite()
+    site.settle(1.0, 0.0002)
+    for _ in range(MISSES_TO_STOP):
+        site.settle(1e9, 0.0002)
+    assert not site.stopped
 
 
 class RecordingPoll(BusyPoll):
-    """Remembers how many requests were in flight each time the server armed it."""
+    """Remembers where and with how many requests in flight the server armed it."""
 
     def __init__(self, state: Any) -> None:
         super().__init__()
         self.state = state
-        self.armed_with: list[int] = []
+        self.armed_with: list[tuple[str, int]] = []
+        self.polled = 0
 
-    def arm(self) -> None:
-        self.armed_with.append(self.state.in_flight)
-        super().arm()
+    def arm(self, site: PollSite) -> bool:
+        self.armed_with.append(("send" if site is self.after_send else "answer", self.state.in_flight))
+        polled = super().arm(site)
+        self.polled += polled
+        return polled
 
 
 def _app(upstream: MockUpstream, tmp_path: Path, **settings: Any) -> tuple[Any, RecordingPoll]:
@@ -126,7 +170,7 @@ def test_a_lone_request_arms_after_sending_and_after_answering(upstream: MockUps
         for text in ("one", "two"):
             msg = sdk.messages.create(model="m", max_tokens=10, messages=[{"role": "user", "content": "hi"}])
             assert msg.content[0].text == text  # type: ignore[union-attr]
-    assert poll.armed_with == [1, 1, 1, 1]
+    assert poll.armed_with == [("send", 1), ("answer", 1)] * 2
 
 
 def test_requests_in_company_do_not_arm_on_sending(upstream: MockUpstream, tmp_path: Path) -> None:
@@ -158,9 +202,26 @@ def test_requests_in_company_do_not_arm_on_sending(upstream: MockUpstream, tmp_p
 
     with serve_app(app) as url:
         assert asyncio.run(both(url)) == ["first", "second"]
-    assert poll.armed_with[0] == 1  # the first request, alone when it was sent
-    assert set(poll.armed_with) == {1}
-    assert len(poll.armed_with) < 4  # the second request's send did not arm
+    assert poll.armed_with[0] == ("send", 1)  # the first request, alone when it was sent
+    assert [where for where, _ in poll.armed_with].count("send") == 1  # the second's send did not arm
+    assert {in_flight for _, in_flight in poll.armed_with} == {1}
+
+
+def test_a_slow_provider_stops_the_polling_after_sending(upstream: MockUpstream, tmp_path: Path) -> None:
+    """Answers later than twice the window (a provider 20 ms away): after MISSES_TO_STOP of them
+    the router sleeps while it waits, as it would without busy polling."""
+    app, poll = _app(upstream, tmp_path)
+    count = MISSES_TO_STOP + 3
+    slow = MockResponse.text_or_stream("slow", first_byte_delay=0.02)  # streamed: the delay is the mock's
+    upstream.enqueue(*[slow] * count)
+    with serve_app(app) as url, anthropic.Anthropic(base_url=url, api_key=APIKEY, max_retries=0) as sdk:
+        for _ in range(count):
+            with sdk.messages.stream(model="m", max_tokens=10, messages=[{"role": "user", "content": "hi"}]) as s:
+                assert s.get_final_text() == "slow"
+    assert poll.after_send.stopped
+    sends = [where for where, _ in poll.armed_with].count("send")
+    assert sends == count
+    assert poll.polled <= 2 * count - 3  # three sends found the place stopped and did not poll
 
 
 def test_busy_poll_us_from_the_config_and_a_reload(upstream: MockUpstream, tmp_path: Path) -> None:

@@ -188,13 +188,16 @@ async def _attempt(
     request = pipeline.build(body, ctx)
     timeouts = ex.runtime.timeouts[ex.stream]
     started = time.perf_counter()
-    if state.in_flight == 1:  # a lone request: its answer may come before the CPU would doze off
-        state.busy_poll.arm()
+    poll = state.busy_poll
+    polled = state.in_flight == 1 and poll.arm(poll.after_send)  # a lone request: see busy_poll.py
     try:
         resp = await state.transport.send(request, timeouts)
     except TransportError as exc:
         state.breaker.failure(provider.name)
         raise _Failed(transport_error(provider.name, target.model, exc, provider.api_base_url), True, None) from None
+    finally:
+        if polled:
+            poll.settle(poll.after_send)
     if resp.status < 400:
         ex.pipeline, ex.ctx, ex.upstream = pipeline, ctx, resp
         ex.upstream_started = started

@@ -76,11 +76,12 @@ class MessagesEndpoint:
         state = self.state
         runtime = state.runtime  # one snapshot for the whole request (reload-safe)
         ex = Exchange(runtime=runtime, started=time.perf_counter())
+        state.busy_poll.settle(state.busy_poll.after_answer)  # did this request follow the last answer quickly?
         state.in_flight += 1
         try:
             await self._serve(ex, take_body, header_list, send, receive, scope, hook)
             if state.in_flight == 1:  # the answer is out: the client's next request may be close behind
-                state.busy_poll.arm()
+                state.busy_poll.arm(state.busy_poll.after_answer)
         except ClientDisconnected:
             ex.status, ex.error = 499, "client disconnected"
         except asyncio.CancelledError:
