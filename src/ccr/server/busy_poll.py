@@ -4,10 +4,12 @@ When the router has sent a provider request, or finished an answer on a kept-ali
 the next event (the provider's answer, the client's next request) may come within a hundred µs:
 a provider on the same machine or network, a client sending request after request. Left alone,
 the loop sleeps in `epoll_wait` and its CPU goes idle; the event then has to wake that CPU,
-which on a virtual machine costs a trip through the hypervisor — about 80 µs of a small
-request's added latency here (docs/performance.md "Busy polling"). Polling for a short window
-instead (a callback that re-schedules itself, so the loop polls with a zero timeout) sees the
-event on the loop's next turn. HAProxy's `busy-polling` does the same, for the same reason.
+which on a virtual machine costs an IPI and a trip through the host — about 0.1 ms of a small
+request's added latency on the benchmark VM (docs/performance.md "Busy polling"). Linux guests
+usually poll a little before they halt (`cpuidle_haltpoll`), but not every VM is booted so (that
+one is not). Polling for a short window here (a callback that re-schedules itself, so the loop
+polls with a zero timeout) sees the event on the loop's next turn. HAProxy's `busy-polling`
+option exists for the same reason.
 
 It is bounded three ways:
 * the window is short (`BUSY_POLL_US`, 200 µs by default; 0 turns it off);
