@@ -18,9 +18,8 @@ import pytest
 
 from ccr.config.load import load_config
 from ccr.errors import ConfigError
-from ccr.server.app import create_app
 from ccr.server.busy_poll import MISSES_TO_STOP, PROBE_EVERY, BusyPoll, PollSite
-from ccr.testing import MockResponse, MockUpstream, openai_completion, serve_app, write_config
+from ccr.testing import MockResponse, MockUpstream, make_app, openai_completion, serve_app, write_config
 from ccr.testing.responses import ServeContext
 
 from .conftest import APIKEY, base_config
@@ -46,7 +45,7 @@ def _run_armed(poll: BusyPoll, wait_s: float) -> tuple[float, list[tuple[float, 
 
     async def main() -> float:
         armed = time.perf_counter()
-        poll.arm(poll.after_send)
+        poll.arm(poll.after_send, 1)
         selector.calls.clear()
         done: asyncio.Future[float] = loop.create_future()
         loop.call_later(wait_s, lambda: done.set_result(time.perf_counter()))
@@ -95,7 +94,14 @@ def test_arming_on_a_new_loop_spins_there() -> None:
 
 
 async def _arm(poll: BusyPoll) -> None:
-    poll.arm(poll.after_send)
+    poll.arm(poll.after_send, 1)
+
+
+def test_only_a_lone_request_arms() -> None:
+    poll = BusyPoll(200)
+    assert not poll.arm(poll.after_send, 2)  # returns before it looks for a loop: none runs here
+    assert not poll.arm(poll.after_answer, 0)
+    assert not poll.spinning
 
 
 @pytest.mark.parametrize(
@@ -139,26 +145,22 @@ def test_settling_without_arming_changes_nothing() -> None:
 
 
 class RecordingPoll(BusyPoll):
-    """Remembers where and with how many requests in flight the server armed it."""
+    """Remembers where the server armed it, with how many requests in flight, and whether it polled."""
 
-    def __init__(self, state: Any) -> None:
+    def __init__(self, window_s: float) -> None:
         super().__init__()
-        self.state = state
-        self.armed_with: list[tuple[str, int]] = []
-        self.polled = 0
+        self.window_s = window_s
+        self.armed_with: list[tuple[str, int, bool]] = []
 
-    def arm(self, site: PollSite) -> bool:
-        self.armed_with.append(("send" if site is self.after_send else "answer", self.state.in_flight))
-        polled = super().arm(site)
-        self.polled += polled
+    def arm(self, site: PollSite, in_flight: int) -> bool:
+        polled = super().arm(site, in_flight)
+        self.armed_with.append(("send" if site is self.after_send else "answer", in_flight, polled))
         return polled
 
 
 def _app(upstream: MockUpstream, tmp_path: Path, **settings: Any) -> tuple[Any, RecordingPoll]:
-    app = create_app(load_config(write_config(base_config(upstream, **settings), tmp_path)))
-    window = app.state.busy_poll.window_s
-    poll = app.state.busy_poll = RecordingPoll(app.state)
-    poll.window_s = window
+    app = make_app(base_config(upstream, **settings), tmp_path)
+    poll = app.state.busy_poll = RecordingPoll(app.state.busy_poll.window_s)
     return app, poll
 
 
@@ -170,7 +172,7 @@ def test_a_lone_request_arms_after_sending_and_after_answering(upstream: MockUps
         for text in ("one", "two"):
             msg = sdk.messages.create(model="m", max_tokens=10, messages=[{"role": "user", "content": "hi"}])
             assert msg.content[0].text == text  # type: ignore[union-attr]
-    assert poll.armed_with == [("send", 1), ("answer", 1)] * 2
+    assert poll.armed_with == [("send", 1, True), ("answer", 1, True)] * 2
 
 
 def test_requests_in_company_do_not_arm_on_sending(upstream: MockUpstream, tmp_path: Path) -> None:
@@ -202,9 +204,9 @@ def test_requests_in_company_do_not_arm_on_sending(upstream: MockUpstream, tmp_p
 
     with serve_app(app) as url:
         assert asyncio.run(both(url)) == ["first", "second"]
-    assert poll.armed_with[0] == ("send", 1)  # the first request, alone when it was sent
-    assert [where for where, _ in poll.armed_with].count("send") == 1  # the second's send did not arm
-    assert {in_flight for _, in_flight in poll.armed_with} == {1}
+    assert poll.armed_with[0] == ("send", 1, True)  # the first request, alone when it was sent
+    assert ("send", 2, False) in poll.armed_with  # the second, sent while the first waited: no polling
+    assert all(in_flight == 1 for _, in_flight, polled in poll.armed_with if polled)
 
 
 def test_a_slow_provider_stops_the_polling_after_sending(upstream: MockUpstream, tmp_path: Path) -> None:
@@ -219,13 +221,12 @@ def test_a_slow_provider_stops_the_polling_after_sending(upstream: MockUpstream,
             with sdk.messages.stream(model="m", max_tokens=10, messages=[{"role": "user", "content": "hi"}]) as s:
                 assert s.get_final_text() == "slow"
     assert poll.after_send.stopped
-    sends = [where for where, _ in poll.armed_with].count("send")
-    assert sends == count
-    assert poll.polled <= 2 * count - 3  # three sends found the place stopped and did not poll
+    sends = [polled for where, _, polled in poll.armed_with if where == "send"]
+    assert sends == [True] * MISSES_TO_STOP + [False] * 3  # the last three found the place stopped
 
 
 def test_busy_poll_us_from_the_config_and_a_reload(upstream: MockUpstream, tmp_path: Path) -> None:
-    app = create_app(load_config(write_config(base_config(upstream, BUSY_POLL_US=0), tmp_path)))
+    app = make_app(base_config(upstream, BUSY_POLL_US=0), tmp_path)
     assert app.state.busy_poll.window_s == 0
     path = tmp_path / "config.json"
     path.write_text(json.dumps(base_config(upstream, BUSY_POLL_US=750)), encoding="utf-8")

@@ -91,11 +91,12 @@ class BusyPoll:
     def spinning(self) -> bool:
         return self._spinning
 
-    def arm(self, site: PollSite) -> bool:
-        """Poll the running loop for the next `window_s` seconds if `site` has been paying off;
-        True if armed (then `settle(site)` when the awaited event comes)."""
+    def arm(self, site: PollSite, in_flight: int) -> bool:
+        """Poll the running loop for the next `window_s` seconds if the request is alone
+        (`in_flight`, itself included, is 1) and `site` has been paying off; True if armed (then
+        `settle(site)` when the awaited event comes)."""
         window = self.window_s
-        if not window:
+        if not window or in_flight != 1:
             return False
         now = _now()
         if not site.should_poll(now):

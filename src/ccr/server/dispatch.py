@@ -189,7 +189,7 @@ async def _attempt(
     timeouts = ex.runtime.timeouts[ex.stream]
     started = time.perf_counter()
     poll = state.busy_poll
-    polled = state.in_flight == 1 and poll.arm(poll.after_send)  # a lone request: see busy_poll.py
+    polled = poll.arm(poll.after_send, state.in_flight)  # a lone request only: see busy_poll.py
     try:
         resp = await state.transport.send(request, timeouts)
     except TransportError as exc:

@@ -13,7 +13,7 @@ from ccr.testing.openai_shapes import (
     usage_chunk,
 )
 from ccr.testing.responses import MockResponse, RecordedRequest, Responder, plan_writes
-from ccr.testing.router import run_router, run_router_process, serve_app, write_config
+from ccr.testing.router import make_app, run_router, run_router_process, serve_app, write_config
 from ccr.testing.sse import assemble_message, check_anthropic_stream, collect_sse, parse_sse, parse_sse_bytes
 from ccr.upstream.memory import MemoryAnswer, MemoryRequest, MemoryTransport
 
@@ -35,6 +35,7 @@ __all__ = [
     "check_anthropic_stream",
     "chunk",
     "collect_sse",
+    "make_app",
     "openai_completion",
     "openai_text_chunks",
     "openai_tool_call_chunks",

@@ -34,13 +34,18 @@ def _listening_socket() -> socket.socket:
     return sock
 
 
-@contextlib.contextmanager
-def run_router(config: Mapping[str, Any], tmp_path: Path) -> Iterator[str]:
-    """Serve `config` with uvicorn on a background thread; yields the base URL."""
+def make_app(config: Mapping[str, Any], tmp_path: Path) -> RouterApp:
+    """The app `ccr start` would serve for `config` (written to `tmp_path/config.json`)."""
     from ccr.config.load import load_config
     from ccr.server.app import create_app
 
-    with serve_app(create_app(load_config(write_config(config, tmp_path)))) as url:
+    return create_app(load_config(write_config(config, tmp_path)))
+
+
+@contextlib.contextmanager
+def run_router(config: Mapping[str, Any], tmp_path: Path) -> Iterator[str]:
+    """Serve `config` with uvicorn on a background thread; yields the base URL."""
+    with serve_app(make_app(config, tmp_path)) as url:
         yield url
 
 

@@ -80,8 +80,8 @@ class MessagesEndpoint:
         state.in_flight += 1
         try:
             await self._serve(ex, take_body, header_list, send, receive, scope, hook)
-            if state.in_flight == 1:  # the answer is out: the client's next request may be close behind
-                state.busy_poll.arm(state.busy_poll.after_answer)
+            # The answer is out: a client's next request may be close behind (a lone request only).
+            state.busy_poll.arm(state.busy_poll.after_answer, state.in_flight)
         except ClientDisconnected:
             ex.status, ex.error = 499, "client disconnected"
         except asyncio.CancelledError:
