@@ -15,8 +15,8 @@ It is bounded three ways:
 * the window is short (`BUSY_POLL_US`, 200 µs by default; 0 turns it off);
 * only a lone request arms it: with others in flight the loop has work and rarely sleeps;
 * each place that arms it (`after_send`, `after_answer`) stops doing so once its event has
-  come later than the window four times in a row — a provider that answers in seconds, a user
-  who types between requests — and tries again only every 32nd time. A router in everyday use
+  come later than twice the window four times in a row — a provider that answers in seconds, a
+  user who types between requests — and tries again only every 32nd time. A router in everyday use
   therefore polls almost never; one that serves quick exchanges polls for each of them.
 
 Time comes from `time.perf_counter`: uvloop's `loop.time()` moves in whole milliseconds.
@@ -29,7 +29,7 @@ import time
 
 _now = time.perf_counter
 MISSES_TO_STOP = 4
-"""Events later than the window in a row before a place stops arming."""
+"""Events later than twice the window in a row before a place stops arming."""
 PROBE_EVERY = 32
 """A place that stopped still arms every this many times, to notice that events come quickly again."""
 
@@ -50,7 +50,7 @@ class PollSite:
 
     def should_poll(self, now: float) -> bool:
         """Whether to poll now; if so, the next `settle` judges the wait."""
-        if self._misses >= MISSES_TO_STOP:
+        if self.stopped:
             self._skipped += 1
             if self._skipped < PROBE_EVERY:
                 return False
