@@ -11,13 +11,14 @@ from typing import Any
 import orjson
 
 from ccr.errors import RequestError
+from ccr.protocol.parse_memo import ParseMemo
 
 
-def parse_messages_body(raw: bytes, *, need_max_tokens: bool = True) -> dict[str, Any]:
+def parse_messages_body(raw: bytes, *, need_max_tokens: bool = True, memo: ParseMemo | None = None) -> dict[str, Any]:
     if not raw:
         raise RequestError("request body is empty; send a JSON Messages request")
     try:
-        body = orjson.loads(raw)
+        body = orjson.loads(raw) if memo is None else memo.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise RequestError(f"request body is not valid JSON: {exc}") from None
     if not isinstance(body, dict):

@@ -15,6 +15,7 @@ from pathlib import Path
 from ccr.config.load import load_config
 from ccr.config.schema import Config
 from ccr.plugins import load_plugins
+from ccr.protocol.parse_memo import ParseMemo
 from ccr.routing.router import Router
 from ccr.server.busy_poll import BusyPoll
 from ccr.server.stats import Stats
@@ -34,6 +35,9 @@ class Runtime:
     registry: Registry
     pipelines: Pipelines
     router: Router
+    parse_memo: ParseMemo | None = None
+    """Request bodies parse with it when no user code (plugin transformer, custom router) runs:
+    user code might change the kept objects it would share (`ccr.protocol.parse_memo`)."""
     timeouts: tuple[Timeouts, Timeouts] = field(init=False)
     """The provider call's limits (non-streamed, streamed): fixed per config, so built once."""
 
@@ -54,7 +58,22 @@ class Runtime:
         # Session usage (read by the long-context rule) outlives a config reload.
         sessions = previous.router.sessions if previous is not None else None
         router = Router(config, sessions=sessions)
-        return cls(config=config, registry=registry, pipelines=Pipelines(config, registry), router=router)
+        memo = None
+        if only_builtin_code(config, registry):
+            memo = previous.parse_memo if previous is not None and previous.parse_memo is not None else ParseMemo()
+        pipelines = Pipelines(config, registry)
+        return cls(config=config, registry=registry, pipelines=pipelines, router=router, parse_memo=memo)
+
+
+def only_builtin_code(config: Config, registry: Registry) -> bool:
+    """No custom router and no plugin transformer in any provider's or model's chain."""
+    if config.CUSTOM_ROUTER_PATH:
+        return False
+    for provider in config.Providers:
+        chains = (provider.transformer.use, *provider.transformer.models.values())
+        if not all(registry.is_builtin(spec.name) for chain in chains for spec in chain):
+            return False
+    return True
 
 
 def make_registry(config: Config) -> Registry:

@@ -84,6 +84,11 @@ class Registry:
     def get(self, name: str) -> type[Transformer] | None:
         return self._classes.get(name.lower())
 
+    def is_builtin(self, name: str) -> bool:
+        """True when `name` is one of ours, not a plugin's (which may also take a built-in's name)."""
+        cls = self._classes.get(name.lower())
+        return cls is not None and _BUILTINS.get(name.lower()) is cls
+
     def create(self, spec: TransformerSpec, where: str) -> Transformer:
         cls = self.get(spec.name)
         if cls is None:

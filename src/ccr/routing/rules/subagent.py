@@ -36,7 +36,7 @@ def _strip_blocks(blocks: list[Any], found: list[str]) -> list[Any]:
             text = _strip(text, found)
             if not text.strip():
                 continue  # an empty text block is a 400 at Anthropic
-            block["text"] = text
+            block = {**block, "text": text}  # the client's block may be shared (parse memo): not edited
         out.append(block)
     return out
 

@@ -47,7 +47,7 @@ def make_routes(state: AppState) -> dict[str, Endpoint]:
 
     async def count_tokens(request: Request) -> Response:
         try:
-            body = parse_messages_body(await request.body(), need_max_tokens=False)
+            body = parse_messages_body(await request.body(), need_max_tokens=False, memo=state.runtime.parse_memo)
         except CcrError as err:
             return error_response(err)
         return JSONResponse({"input_tokens": await count_request_tokens_async(body)})

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ccr.errors import CcrError, PluginError, UpstreamError
+from ccr.protocol.parse_memo import ParseMemo
 from ccr.routing.decision import RoutingRequest
 from ccr.server.asgi import (
     SSE_HEADERS,
@@ -118,7 +119,7 @@ class MessagesEndpoint:
         else:
             assert receive is not None
             raw = await read_body(receive, ex.runtime.config.MAX_BODY_BYTES)
-        req, headers = self._parse(raw, header_list)
+        req, headers = self._parse(raw, header_list, ex.runtime.parse_memo)
         del raw  # not held for the whole of a stream
         ex.watch = watch = DisconnectWatch(receive, scope, hook)
         send = watch.wrap(send)
@@ -139,8 +140,10 @@ class MessagesEndpoint:
             watch.stop()
 
     @staticmethod
-    def _parse(raw: bytes, header_list: list[tuple[bytes, bytes]]) -> tuple[RoutingRequest, dict[str, str]]:
-        body = parse_messages_body(raw)
+    def _parse(
+        raw: bytes, header_list: list[tuple[bytes, bytes]], memo: ParseMemo | None
+    ) -> tuple[RoutingRequest, dict[str, str]]:
+        body = parse_messages_body(raw, memo=memo)
         headers = header_dict(header_list)
         req = RoutingRequest(body=body, headers=headers, body_size=len(raw))
         return req, headers
