@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Micro-benchmarks of the pure parts of the request path, on the benchmark's bodies.
 
-Median µs of: parsing the 49 KB Claude Code request; converting it to the provider's bytes
+Median µs of: parsing the 49 KB Claude Code request, on its own and with the tools and system
+blocks of an earlier request kept (`ccr.protocol.parse_memo`); converting it to the provider's bytes
 (Anthropic → OpenAI Chat, serialised); one streamed chunk converted back (SSE parse, decode,
 Anthropic event bytes; averaged over a 100-delta stream); a non-streamed answer converted; the
 routing decision; counting the request's tokens cold (empty cache) and warm (same conversation,
@@ -26,6 +27,7 @@ import mock_provider
 import orjson
 
 from ccr.config.schema import validate_config
+from ccr.protocol.parse_memo import ParseMemo
 from ccr.protocol.sse import SSEParser
 from ccr.protocol.stream_writer import AnthropicStreamWriter
 from ccr.protocol.tokens import TokenCounter
@@ -71,6 +73,9 @@ def main() -> None:
             return RequestContext(provider=provider, model="mock-model", stream=stream, anthropic_body=body)
 
         results: dict[str, float] = {"parse the 49 KB request": median_us(lambda: orjson.loads(raw), rounds)}
+        memo = ParseMemo()
+        memo.loads(raw)
+        results["parse it, tools and system kept"] = median_us(lambda: memo.loads(raw), rounds)
         it = iter(parsed)
         results["convert it to provider bytes"] = median_us(lambda: pipeline.build(b := next(it), ctx(True, b)), rounds)
         # the mock's stream, one SSE event per read (HTTP chunk framing removed)

@@ -6,12 +6,14 @@ import asyncio
 import socket
 import threading
 from collections.abc import Iterator
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 import uvicorn
 
 from ccr.server.asgi import header_dict
+from ccr.server.hot_lane import HeadCache, HotCycle
 from ccr.server.http_protocol import CoalescingHttpToolsProtocol, CoalescingTransport
 
 
@@ -165,6 +167,30 @@ async def test_a_complete_response_is_sent_before_the_app_returns() -> None:
     (writes,) = seen_after_last_send
     assert len(writes) == 1 and writes[0].startswith(b"HTTP/1.1 200 OK\r\n") and writes[0].endswith(b"\r\n\r\nok")
     proto.connection_lost(None)
+
+
+async def test_a_streams_head_goes_out_at_once_and_its_events_coalesce() -> None:
+    """The hot lane writes a stream's head before the stream's setup runs (providers send their
+    head before any event: nothing would join it), then the events of one loop step as one."""
+    transport, fake = wrap()
+    conn = SimpleNamespace(
+        transport=transport,
+        flow=SimpleNamespace(write_paused=False),
+        heads=HeadCache(),
+        server_state=SimpleNamespace(default_headers=[(b"server", b"ccr")]),
+        on_response_complete=lambda: None,
+    )
+    cycle = HotCycle(conn, None, [], keep_alive=True, expect_100=False, disconnect_hook=None)  # type: ignore[arg-type]
+    await cycle.send(
+        {"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/event-stream")]}
+    )
+    assert len(fake.writes) == 1 and fake.writes[0].startswith(b"HTTP/1.1 200 OK\r\n")
+    assert fake.writes[0].endswith(b"transfer-encoding: chunked\r\n\r\n")
+    for event in (b"event: a\n\n", b"event: b\n\n"):
+        await cycle.send({"type": "http.response.body", "body": event, "more_body": True})
+    assert len(fake.writes) == 1
+    await asyncio.sleep(0)
+    assert fake.writes[1:] == [b"a\r\nevent: a\n\n\r\na\r\nevent: b\n\n\r\n"]
 
 
 async def test_disconnect_hook_fires_once_and_only_before_the_response_is_complete() -> None:

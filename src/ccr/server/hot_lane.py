@@ -181,7 +181,9 @@ class HotCycle:
                 raise RuntimeError(f"expected http.response.start, got {message['type']}")
             head = self._head_bytes(message["status"], message.get("headers", ()))
             if self._chunked:
-                conn.transport.write(head)  # a stream: its head goes out with this loop step
+                # A stream: its head goes out now, before the stream's setup runs. Providers send
+                # their head before their first event, so there is rarely an event to join it.
+                conn.transport.send_now(head)
             else:
                 self._head = head  # a whole body follows: head and body leave in one write
             return
