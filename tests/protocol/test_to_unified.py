@@ -485,5 +485,48 @@ def test_recorded_claude_code_requests(name: str) -> None:
             assert msg["tool_call_id"] in called
     system_blocks = body.get("system") or []
     if system_blocks:
-        assert out["messages"][0] == {"role": "system", "content": "\n".join(b["text"] for b in system_blocks)}
+        assert system_blocks[0]["text"].startswith("x-anthropic-billing-header:")
+        assert out["messages"][0] == {"role": "system", "content": "\n".join(b["text"] for b in system_blocks[1:])}
+        assert b"x-anthropic-billing-header" not in wire
     assert len(out.get("tools", [])) == len(body["tools"])
+
+
+def test_a_session_shows_the_provider_one_system_prompt() -> None:
+    """Claude Code's billing header changes with every request (`cc_version=2.1.332.629`, then
+    `.bb5`); left in, every request's prompt would differ after ~40 bytes and the provider's
+    prompt cache (by identical prefix) would never hit."""
+    first, later = (orjson.loads((FIXTURES / n).read_bytes()) for n in ("main_turn.json", "tool_result_followup.json"))
+    assert first["system"][0] != later["system"][0] and first["system"][1:] == later["system"][1:]
+    systems = [anthropic_to_unified(b, "up")["messages"][0] for b in (first, later)]
+    assert systems[0] == systems[1] and systems[0]["content"].startswith(first["system"][1]["text"])
+
+
+@pytest.mark.parametrize(
+    ("system", "expected"),
+    [
+        (
+            [
+                {"type": "text", "text": "x-anthropic-billing-header: cc_version=1"},
+                {"type": "text", "text": "Be brief."},
+            ],
+            "Be brief.",
+        ),
+        (
+            [
+                {"type": "text", "text": "Be brief."},
+                {"type": "text", "text": "x-anthropic-billing-header: cc_version=1"},
+            ],
+            "Be brief.\nx-anthropic-billing-header: cc_version=1",
+        ),  # only Claude Code's first block is its header
+        (
+            "x-anthropic-billing-header: a string is the client's own prompt",
+            "x-anthropic-billing-header: a string is the client's own prompt",
+        ),
+        ([{"type": "text", "text": "x-anthropic-billing-header: alone"}], None),
+    ],
+    ids=["first-block-dropped", "later-block-kept", "string-kept", "header-only"],
+)
+def test_the_billing_header_is_left_out(system: Any, expected: str | None) -> None:
+    out = anthropic_to_unified({"system": system, "messages": [{"role": "user", "content": "q"}]}, "up")
+    systems = [m["content"] for m in out["messages"] if m["role"] == "system"]
+    assert systems == ([expected] if expected is not None else [])

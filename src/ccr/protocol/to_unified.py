@@ -20,6 +20,7 @@ Part = dict[str, Any]
 
 _COPIED = ("max_tokens", "temperature", "top_p")
 _TOOL_CHOICE = {"auto": "auto", "any": "required", "none": "none"}
+BILLING_HEADER = "x-anthropic-billing-header:"
 
 
 def anthropic_to_unified(body: AnthropicRequest, model: str) -> UnifiedRequest:
@@ -89,7 +90,7 @@ def _tool(tool: dict[str, Any]) -> dict[str, Any]:
 
 def _messages(body: AnthropicRequest) -> list[Msg]:
     out: list[Msg] = []
-    system = _plain_text(body.get("system"))
+    system = _system_text(body.get("system"))
     if system:
         out.append({"role": "system", "content": system})
     messages = body.get("messages")
@@ -107,6 +108,19 @@ def _messages(body: AnthropicRequest) -> list[Msg]:
         elif role == "system":
             out.append({"role": "system", "content": _plain_text(content)})
     return out
+
+
+def _system_text(system: object) -> str:
+    """The system prompt without Claude Code's billing header (`x-anthropic-billing-header:
+    cc_version=2.1.332.629; …`, its first block). The header means something to Anthropic only,
+    and its suffix changes with every request: at the head of the prompt it would make every
+    request's prompt differ from the previous one's after ~40 bytes, and the provider's prompt
+    cache (DeepSeek, OpenAI, Gemini, OpenRouter: by identical prefix) would never hit."""
+    if isinstance(system, list) and system:
+        text = system[0].get("text") if isinstance(system[0], dict) else None
+        if isinstance(text, str) and text.startswith(BILLING_HEADER):
+            system = system[1:]
+    return _plain_text(system)
 
 
 def _plain_text(content: object) -> str:
