@@ -140,11 +140,21 @@ def test_another_writer_is_looked_at_now_and_then_only() -> None:
     assert memo.learned == 2 and memo.hits == 1  # learnt at the probe, reused at once
 
 
+def test_a_list_that_changes_every_time_is_learnt_now_and_then_only() -> None:
+    memo = ParseMemo()
+    tools = FOLLOWUP["tools"]
+    changing = [raw(FOLLOWUP, tools=[{**tools[0], "description": f"v{i}"}, *tools[1:]]) for i in range(PROBE_EVERY + 1)]
+    parse_all(memo, changing)
+    learnt = [len(run) for run in memo.kept("tools")]
+    # STRIKES learnt in a row, then one at the probe; the system blocks, the same each time, hit.
+    assert len(learnt) == STRIKES + 1 and memo.hits == PROBE_EVERY
+
+
 def test_the_oldest_runs_go_first_past_the_limit() -> None:
     sizes = {n: len(orjson.dumps(FOLLOWUP["tools"][:n])) - 2 for n in range(6, 13)}
     memo = ParseMemo(max_bytes=4 * sizes[12])  # a run may take a quarter of it
     order = [12, 11, 10, 9, 8, 7, 6]
-    parse_all(memo, [raw(FOLLOWUP, tools=FOLLOWUP["tools"][:n]) for n in order])
+    parse_all(memo, [raw(FOLLOWUP, tools=FOLLOWUP["tools"][:n]) for n in order for _ in range(2)])  # learnt, then hit
     newest, held = [], 0
     for n in reversed(order):
         held += sizes[n]

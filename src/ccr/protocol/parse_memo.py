@@ -8,9 +8,11 @@ Claude Code's first block is a billing header that changes with every request. A
 holds those bytes at the end of the same list has them swapped for a placeholder before parsing,
 and the kept elements go where the placeholder lands. The kept bytes are orjson's compact form,
 which is also what Claude Code (`JSON.stringify`) writes; a client that writes JSON another way
-(spaces after colons) never matches, and after `STRIKES` misses in a row a key is searched for
-only every `PROBE_EVERY`th time. Where to look is remembered as the distance from the end of the
-body, which only the conversation before it changes: a hit costs a memcmp, no search.
+(spaces after colons) never matches. After `STRIKES` requests in a row without a hit (that client,
+or one whose list changes with every request) a key is searched for and learnt only every
+`PROBE_EVERY`th time. Where to look is remembered as the distance from the end of the body,
+which holds while what follows the list does (the conversation grows before it): a hit costs a
+memcmp, no search.
 
 Why the result is exactly what parsing the whole body gives: each placeholder is a string holding
 128 random bits made per process, so a body cannot hold it. It can only come back as the last
@@ -115,8 +117,11 @@ class ParseMemo:
             body = orjson.loads(raw)
             for _, _, key, _, _ in found:  # there, but not as the end of the top-level list
                 key.strikes += 1
-        if type(body) is dict:
-            for key, at in missed:
+        for key, at in missed:
+            # A miss even when its run is learnt: a client whose list changes with every
+            # request would otherwise pay the learning every time.
+            key.strikes += 1
+            if type(body) is dict:
                 self._learn(raw, body, key, at)
         return body
 
@@ -190,17 +195,14 @@ class ParseMemo:
         if skip:
             lead = orjson.dumps(elements[:skip])[1:-1] + b","
             if not raw.startswith(lead, start):
-                key.strikes += 1
                 return
             start += len(lead)
         end = start + len(run_bytes)
         if len(run_bytes) > self.max_bytes // 4 or not raw.startswith(run_bytes, start) or raw[end : end + 1] != b"]":
-            key.strikes += 1
             return
         if key.kept.pop(run_bytes, None) is None:
             key.held += len(run_bytes)
         key.kept[run_bytes] = _Run(run, len(raw) - end)
-        key.strikes = 0
         self.learned += 1
         while key.held > self.max_bytes:
             dropped, _ = key.kept.popitem(last=False)
