@@ -16,9 +16,11 @@ from ccr.testing import (
     RecordedRequest,
     anthropic_event,
     anthropic_text_events,
+    make_app,
     openai_text_chunks,
     openai_tool_call_chunks,
     run_router_process,
+    serve_app,
 )
 from tests.e2e.conftest import ROUTER_KEY, UPSTREAM_KEY, ClaudeCli, router_config
 
@@ -72,19 +74,23 @@ def _has_tool_result(req: RecordedRequest) -> bool:
     return any(m.get("role") == "tool" for m in req.json.get("messages", []))
 
 
+COMMAND = {"command": "printf 'hello from e2e' > hello.txt", "description": "Write hello.txt"}
+FINAL = "I created hello.txt."
+
+
+def _bash_then_answer(req: RecordedRequest) -> MockResponse:
+    """The provider of a tool turn: a Bash call writing hello.txt, then a final answer."""
+    if _has_tool_result(req):
+        return MockResponse.sse(openai_text_chunks(FINAL), split="random", seed=1)
+    if "Bash" in _tool_names(req):
+        call = ("call_e2e_1", "Bash", orjson.dumps(COMMAND).decode())
+        return MockResponse.sse(openai_tool_call_chunks([call], fragment_size=7), split="random", seed=2)
+    return MockResponse.text_or_stream("ok")
+
+
 def test_tool_turn_writes_file(claude_cli: ClaudeCli, upstream: MockUpstream, tmp_path: Path, workdir: Path) -> None:
-    command = {"command": "printf 'hello from e2e' > hello.txt", "description": "Write hello.txt"}
-    final = "I created hello.txt."
-    call = ("call_e2e_1", "Bash", orjson.dumps(command).decode())
-
-    def script(req: RecordedRequest) -> MockResponse:
-        if _has_tool_result(req):
-            return MockResponse.sse(openai_text_chunks(final), split="random", seed=1)
-        if "Bash" in _tool_names(req):
-            return MockResponse.sse(openai_tool_call_chunks([call], fragment_size=7), split="random", seed=2)
-        return MockResponse.text_or_stream("ok")
-
-    upstream.default = script
+    command, final = COMMAND, FINAL
+    upstream.default = _bash_then_answer
     with run_router_process(router_config(upstream), tmp_path) as base_url:
         code, out, err = claude_cli("Create hello.txt containing 'hello from e2e' with Bash.", base_url=base_url)
     assert code == 0, err
@@ -99,6 +105,28 @@ def test_tool_turn_writes_file(claude_cli: ClaudeCli, upstream: MockUpstream, tm
     assert orjson.loads(assistant["tool_calls"][0]["function"]["arguments"]) == command
     tool_msg = next(m for m in turns[1].json["messages"] if m["role"] == "tool")
     assert tool_msg["tool_call_id"] == "call_e2e_1"
+
+
+def test_the_tools_and_system_claude_code_resends_are_recognised(
+    claude_cli: ClaudeCli, upstream: MockUpstream, tmp_path: Path, workdir: Path
+) -> None:
+    """The real CLI's JSON (`JSON.stringify`) is byte for byte what the parse memo keeps: its second
+    turn reuses the tools and system blocks of the first. And the provider sees one system
+    prompt for both turns, though Claude Code's billing header differs between them."""
+    upstream.default = _bash_then_answer
+    app = make_app(router_config(upstream), tmp_path)
+    memo = app.state.runtime.parse_memo
+    assert memo is not None
+    with serve_app(app) as base_url:
+        code, out, err = claude_cli("Create hello.txt containing 'hello from e2e' with Bash.", base_url=base_url)
+    assert code == 0, err
+    assert out is not None and out["result"] == FINAL
+    turns = _main_turns(upstream)
+    assert len(turns) == 2 and memo.hits >= 1
+    assert [len(run) for run in memo.kept("tools")][-1] == len(turns[1].json["tools"])
+    systems = [t.json["messages"][0] for t in turns]
+    assert systems[0]["role"] == "system" and systems[0] == systems[1]
+    assert b"x-anthropic-billing-header" not in turns[0].body
 
 
 def test_context_is_counted_by_the_router(claude_cli: ClaudeCli, upstream: MockUpstream, tmp_path: Path) -> None:
