@@ -25,25 +25,12 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import bodies
 import orjson
 import services
 
 WARMUP = 2000
-
-
-def _connect(url: str) -> socket.socket:
-    parts = urlsplit(url)
-    sock = socket.create_connection((parts.hostname, parts.port))
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    return sock
-
-
-def _request(path: bytes, body: bytes, extra: bytes) -> bytes:
-    head = b"POST %b HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: %d\r\n%b\r\n"
-    return head % (path, len(body), extra) + body
 
 
 def _one(sock: socket.socket, data: bytes) -> int:
@@ -81,8 +68,8 @@ def main() -> int:
     with contextlib.ExitStack() as stack:
         mock_url = stack.enter_context(services.mock())
         systems = [
-            ("direct", _connect(mock_url),
-             _request(b"/v1/chat/completions", direct_body, b"authorization: Bearer sk-mock\r\n")),
+            ("direct", services.raw_socket(mock_url),
+             services.raw_post("/v1/chat/completions", direct_body, {"authorization": "Bearer sk-mock"})),
         ]  # fmt: skip
         own_path = os.environ.get("PYTHONPATH", "")
         for version in args.versions:
@@ -91,8 +78,8 @@ def main() -> int:
             url, _ = stack.enter_context(
                 services.router(mock_url, Path(stack.enter_context(tempfile.TemporaryDirectory())))
             )
-            key = b"x-api-key: %b\r\n" % services.KEY.encode()
-            systems.append((name, _connect(url), _request(b"/v1/messages", small, key)))
+            request = services.raw_post("/v1/messages", small, {"x-api-key": services.KEY})
+            systems.append((name, services.raw_socket(url), request))
         os.environ["PYTHONPATH"] = own_path
         times: dict[str, list[int]] = {name: [] for name, _, _ in systems}
         for block in range((args.requests + WARMUP) // args.block):

@@ -9,26 +9,21 @@ router's added delay is the difference between the two, per percentile.
 from __future__ import annotations
 
 import re
-import socket
 import time
-from urllib.parse import urlsplit
+
+from services import raw_post, raw_socket
 
 _STAMP = re.compile(rb" t(\d{6,})")
 
 
 def one_stream(url: str, path: str, body: bytes, key: str) -> tuple[float, list[float]]:
     """(time to the first body byte, [arrival − send time of each stamped delta]) in ms."""
-    parts = urlsplit(url)
-    head = (
-        f"POST {path} HTTP/1.1\r\nHost: {parts.netloc}\r\ncontent-type: application/json\r\n"
-        f"x-api-key: {key}\r\ncontent-length: {len(body)}\r\nconnection: close\r\n\r\n"
-    ).encode()
+    request = raw_post(path, body, {"x-api-key": key, "connection": "close"})
     delays: list[float] = []
     ttfb = 0.0
-    with socket.create_connection((parts.hostname, parts.port), timeout=30) as sock:
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    with raw_socket(url, timeout=30) as sock:
         sent = time.monotonic_ns()
-        sock.sendall(head + body)
+        sock.sendall(request)
         buf = pending = b""
         while True:
             data = sock.recv(65536)

@@ -14,6 +14,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 HERE = Path(__file__).resolve().parent
 KEY = "sk-bench-key"
@@ -49,6 +50,21 @@ def post_messages(conn: http.client.HTTPConnection, body: bytes) -> None:
     data = resp.read()
     if resp.status != 200:
         raise RuntimeError(f"status {resp.status}: {data[:300]!r}")
+
+
+def raw_socket(url: str, timeout: float | None = None) -> socket.socket:
+    """A connection to `url`'s host with Nagle off: timing clients write whole requests themselves."""
+    parts = urlsplit(url)
+    sock = socket.create_connection((parts.hostname, parts.port), timeout=timeout)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return sock
+
+
+def raw_post(path: str, body: bytes, headers: dict[str, str]) -> bytes:
+    """A whole `POST` request (JSON body) as bytes, to send in one write."""
+    lines = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+    head = f"POST {path} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: {len(body)}\r\n"
+    return (head + lines + "\r\n").encode() + body
 
 
 def mock_config(url: str, **settings: object) -> None:
