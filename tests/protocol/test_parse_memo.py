@@ -5,7 +5,6 @@ look now and then only; and no built-in transformer or routing step changes a ke
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import orjson
@@ -17,18 +16,11 @@ from ccr.routing.rules.subagent import strip_subagent_tags
 from ccr.transformers.base import Endpoint, RequestContext, Transformer
 from ccr.transformers.pipeline import Pipeline
 from ccr.transformers.registry import Registry
+from tests.recorded_requests import recorded_request
 
-FIXTURES = Path(__file__).parent.parent / "fixtures" / "claude_code"
-
-
-def fixture(name: str) -> dict[str, Any]:
-    data: dict[str, Any] = orjson.loads((FIXTURES / f"{name}.json").read_bytes())
-    return data
-
-
-MAIN = fixture("main_turn")
-FOLLOWUP = fixture("tool_result_followup")
-SUBAGENT = fixture("subagent_turn")
+MAIN = recorded_request("main_turn")
+FOLLOWUP = recorded_request("tool_result_followup")
+SUBAGENT = recorded_request("subagent_turn")
 
 
 def raw(body: dict[str, Any], **changes: Any) -> bytes:

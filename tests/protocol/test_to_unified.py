@@ -10,6 +10,7 @@ import orjson
 import pytest
 
 from ccr.protocol.to_unified import anthropic_to_unified
+from tests.recorded_requests import recorded_request
 
 PNG = "iVBORw0KGgo="
 
@@ -495,7 +496,7 @@ def test_a_session_shows_the_provider_one_system_prompt() -> None:
     """Claude Code's billing header changes with every request (`cc_version=2.1.332.629`, then
     `.bb5`); left in, every request's prompt would differ after ~40 bytes and the provider's
     prompt cache (by identical prefix) would never hit."""
-    first, later = (orjson.loads((FIXTURES / n).read_bytes()) for n in ("main_turn.json", "tool_result_followup.json"))
+    first, later = recorded_request("main_turn"), recorded_request("tool_result_followup")
     assert first["system"][0] != later["system"][0] and first["system"][1:] == later["system"][1:]
     systems = [anthropic_to_unified(b, "up")["messages"][0] for b in (first, later)]
     assert systems[0] == systems[1] and systems[0]["content"].startswith(first["system"][1]["text"])

@@ -14,16 +14,16 @@ import pytest
 
 from ccr.protocol.parse_memo import ParseMemo
 from ccr.testing import MockUpstream, make_app, serve_app
+from tests.recorded_requests import recorded_request
 
 from .conftest import APIKEY, base_config
 
-FIXTURES = Path(__file__).parent.parent / "fixtures" / "claude_code"
 TAG = "<CCR-SUBAGENT-MODEL>mock,Other-Model</CCR-SUBAGENT-MODEL>\n"
 
 
 def recorded(name: str, tagged: bool = False) -> bytes:
     """A recorded request's bytes, compact as Claude Code writes them."""
-    body = orjson.loads((FIXTURES / f"{name}.json").read_bytes())
+    body = recorded_request(name)
     if tagged:
         body["system"][2]["text"] = TAG + body["system"][2]["text"]
     return orjson.dumps(body)

@@ -13,9 +13,9 @@ import pytest
 
 from ccr.protocol.tokens import count_request_tokens
 from ccr.testing import MockUpstream, run_router
+from tests.recorded_requests import recorded_request
 
 KEY = "sk-router-test"
-FIXTURES = Path(__file__).parent.parent / "fixtures" / "claude_code"
 TAG = "<CCR-SUBAGENT-MODEL>fast,reviewer</CCR-SUBAGENT-MODEL>\n"
 
 
@@ -40,13 +40,10 @@ def url(upstream: MockUpstream, tmp_path: Path) -> Iterator[str]:
         yield base
 
 
-def fixture(name: str) -> dict[str, Any]:
-    data: dict[str, Any] = orjson.loads((FIXTURES / f"{name}.json").read_bytes())
-    return data
-
-
 def post(url: str, path: str, body: dict[str, Any]) -> tuple[dict[str, str], bytes]:
-    headers = {k: v for k, v in fixture("main_turn.headers").items() if k not in ("authorization", "accept-encoding")}
+    headers = {
+        k: v for k, v in recorded_request("main_turn.headers").items() if k not in ("authorization", "accept-encoding")
+    }
     headers["authorization"] = f"Bearer {KEY}"
     req = urllib.request.Request(url + path, data=orjson.dumps(body), headers=headers)
     with urllib.request.urlopen(req, timeout=30) as resp:
@@ -88,7 +85,7 @@ def explicit(body: dict[str, Any]) -> dict[str, Any]:
 def test_recorded_request_route(
     url: str, upstream: MockUpstream, name: str, edit: Any, route: str, upstream_model: str
 ) -> None:
-    body = fixture(name)
+    body = recorded_request(name)
     if edit is not None:
         body = edit(body)
     headers, raw = post(url, "/v1/messages?beta=true", body)
@@ -101,6 +98,6 @@ def test_recorded_request_route(
 
 
 def test_recorded_count_tokens(url: str) -> None:
-    body = fixture("count_tokens")
+    body = recorded_request("count_tokens")
     _, raw = post(url, "/v1/messages/count_tokens", body)
     assert orjson.loads(raw) == {"input_tokens": count_request_tokens(body)}
