@@ -101,27 +101,24 @@ class ParseMemo:
             hit = self._at_last_place(raw, key)
             if hit is None:
                 if key.strikes >= STRIKES and key.strikes % PROBE_EVERY:
-                    key.strikes += 1  # this client does not write it as we do: look now and then
-                    continue
+                    continue  # this client does not write it as we do: look now and then
                 at = raw.rfind(key.needle)
                 hit = self._search(raw, key, at) if at >= 0 else None
                 if hit is None:
                     if at >= 0:
                         missed.append((key, at))
-                    else:
-                        key.strikes += 1
                     continue
             found.append(hit)
         body = self._with_kept(raw, found) if found else None
+        hit_keys = {f[2] for f in found} if body is not None else set()
+        for key in self._keys:
+            # A strike is a request without a hit, even one whose run is learnt below: a client
+            # whose list changes with every request would otherwise pay the learning every time.
+            key.strikes = 0 if key in hit_keys else key.strikes + 1
         if body is None:
             body = orjson.loads(raw)
-            for _, _, key, _, _ in found:  # there, but not as the end of the top-level list
-                key.strikes += 1
-        for key, at in missed:
-            # A miss even when its run is learnt: a client whose list changes with every
-            # request would otherwise pay the learning every time.
-            key.strikes += 1
-            if type(body) is dict:
+        if type(body) is dict:
+            for key, at in missed:
                 self._learn(raw, body, key, at)
         return body
 
@@ -171,7 +168,6 @@ class ParseMemo:
                 return None
         for _, _, key, run_bytes, run in found:
             body[key.name][-1:] = run.elements  # a list of this request's own, with the kept elements
-            key.strikes = 0
             # One event loop per process uses it; a thread that dropped the entry meanwhile (a
             # test's second loop) costs only its place in the order.
             try:
