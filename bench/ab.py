@@ -5,8 +5,9 @@ The shared harness runs one system at a time, so an hour's drift (other tenants 
 lands on one of two versions and hides a difference of tens of µs. Here the mock called directly
 and one `ccr start` per version serve the same small non-streamed request in turn, in blocks of
 `--block` requests, one keep-alive connection each, for `--requests` requests per system (the
-first 2,000 are a warm-up): the drift falls on all of them alike. Prints each version's p50 and
-its p50 minus the direct p50.
+first 2,000 are a warm-up): the drift falls on all of them alike. Prints each version's p50,
+its p50 minus the direct p50, and its CPU time per measured request (the router's process, read
+before and after each of its measured blocks).
 
 A version is `NAME=SRC`: `SRC` is put first on the router's PYTHONPATH (a `src` folder of another
 checkout, e.g. from `git worktree add /tmp/old <commit>`), or empty for this checkout.
@@ -28,6 +29,7 @@ from pathlib import Path
 
 import bodies
 import orjson
+import procstat
 import services
 
 WARMUP = 2000
@@ -72,28 +74,36 @@ def main() -> int:
              services.raw_post("/v1/chat/completions", direct_body, {"authorization": "Bearer sk-mock"})),
         ]  # fmt: skip
         own_path = os.environ.get("PYTHONPATH", "")
+        pids: dict[str, int] = {}
         for version in args.versions:
             name, _, src = version.partition("=")
             os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (src, own_path) if p)
-            url, _ = stack.enter_context(
+            url, pid = stack.enter_context(
                 services.router(mock_url, Path(stack.enter_context(tempfile.TemporaryDirectory())))
             )
             request = services.raw_post("/v1/messages", small, {"x-api-key": services.KEY})
             systems.append((name, services.raw_socket(url), request))
+            pids[name] = pid
         os.environ["PYTHONPATH"] = own_path
         times: dict[str, list[int]] = {name: [] for name, _, _ in systems}
+        cpu_s = dict.fromkeys(pids, 0.0)
         for block in range((args.requests + WARMUP) // args.block):
+            measured = block * args.block >= WARMUP
             for name, sock, data in systems:
+                before = procstat.cpu_seconds(pids[name]) if measured and name in pids else 0.0
                 for _ in range(args.block):
                     elapsed = _one(sock, data)
-                    if block * args.block >= WARMUP:
+                    if measured:
                         times[name].append(elapsed)
+                if measured and name in pids:
+                    cpu_s[name] += procstat.cpu_seconds(pids[name]) - before
     direct = statistics.median(times["direct"]) / 1000
     print(f"direct: p50 {direct:.1f} µs ({len(times['direct'])} requests)")
     for name, samples in times.items():
         if name != "direct":
             p50 = statistics.median(samples) / 1000
-            print(f"{name}: p50 {p50:.1f} µs, added {p50 - direct:+.1f} µs")
+            cpu_us = cpu_s[name] / len(samples) * 1e6
+            print(f"{name}: p50 {p50:.1f} µs, added {p50 - direct:+.1f} µs, CPU {cpu_us:.0f} µs per request")
     return 0
 
 

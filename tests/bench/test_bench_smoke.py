@@ -80,8 +80,12 @@ def test_ab_measures_each_version_beside_the_direct_call() -> None:
     direct = re.search(r"^direct: p50 ([\d.]+) µs \(400 requests\)$", out, re.M)
     assert direct is not None, out
     for name in ("one", "two"):
-        found = re.search(rf"^{name}: p50 ([\d.]+) µs, added ([+-][\d.]+) µs$", out, re.M)
+        found = re.search(
+            rf"^{name}: p50 ([\d.]+) µs, added ([+-][\d.]+) µs, CPU (\d+) µs per request$", out, re.M
+        )
         assert found is not None, out
+        # the router's own CPU time over its measured blocks: some work per request, far from 0.1 s
+        assert 0 < int(found.group(3)) < 100_000
         # the router's answer takes longer than the mock's own (it is one more hop)
         assert float(found.group(1)) > float(direct.group(1))
         assert abs(float(found.group(1)) - float(direct.group(1)) - float(found.group(2))) < 0.2
