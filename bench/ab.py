@@ -72,7 +72,7 @@ def main() -> int:
         mock_url = stack.enter_context(services.mock())
         systems = [
             ("direct", services.raw_socket(mock_url),
-             services.raw_post("/v1/chat/completions", direct_body, {"authorization": "Bearer sk-mock"})),
+             services.raw_post(mock_url + "/v1/chat/completions", direct_body, {"authorization": "Bearer sk-mock"})),
         ]  # fmt: skip
         own_path = os.environ.get("PYTHONPATH", "")
         pids: dict[str, int] = {}
@@ -82,7 +82,7 @@ def main() -> int:
             url, pid = stack.enter_context(
                 services.router(mock_url, Path(stack.enter_context(tempfile.TemporaryDirectory())))
             )
-            request = services.raw_post("/v1/messages", small, {"x-api-key": services.KEY})
+            request = services.raw_post(url + "/v1/messages", small, {"x-api-key": services.KEY})
             systems.append((name, services.raw_socket(url), request))
             pids[name] = pid
         os.environ["PYTHONPATH"] = own_path

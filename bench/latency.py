@@ -18,7 +18,7 @@ _STAMP = re.compile(rb" t(\d{6,})")
 
 def one_stream(url: str, path: str, body: bytes, key: str) -> tuple[float, list[float]]:
     """(time to the first body byte, [arrival − send time of each stamped delta]) in ms."""
-    request = raw_post(path, body, {"x-api-key": key, "connection": "close"})
+    request = raw_post(url + path, body, {"x-api-key": key, "connection": "close"})
     delays: list[float] = []
     ttfb = 0.0
     with raw_socket(url, timeout=30) as sock:

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 import httptools
 import orjson
+from services import raw_post
 
 CHECKS = {
     "anthropic-json": (b'"type":"message"', b'"usage"', b'"text"'),
@@ -88,12 +89,8 @@ class Client(asyncio.Protocol):
 
 async def run(url: str, body: bytes, kind: str, key: str, connections: int, seconds: float) -> dict[str, float]:
     parts = urlsplit(url)
-    head = (
-        f"POST {parts.path or '/'} HTTP/1.1\r\nHost: {parts.netloc}\r\ncontent-type: application/json\r\n"
-        f"anthropic-version: 2023-06-01\r\nauthorization: Bearer {key}\r\nx-api-key: {key}\r\n"
-        f"content-length: {len(body)}\r\n\r\n"
-    )
-    request = head.encode() + body
+    auth = {"anthropic-version": "2023-06-01", "authorization": f"Bearer {key}", "x-api-key": key}
+    request = raw_post(url, body, auth)
     tally = Tally()
     loop = asyncio.get_running_loop()
     start = time.perf_counter()

@@ -60,10 +60,14 @@ def raw_socket(url: str, timeout: float | None = None) -> socket.socket:
     return sock
 
 
-def raw_post(path: str, body: bytes, headers: dict[str, str]) -> bytes:
-    """A whole `POST` request (JSON body) as bytes, to send in one write."""
+def raw_post(url: str, body: bytes, headers: dict[str, str]) -> bytes:
+    """A whole `POST` request to `url` (JSON body) as bytes, to send in one write."""
+    parts = urlsplit(url)
     lines = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
-    head = f"POST {path} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: {len(body)}\r\n"
+    head = (
+        f"POST {parts.path or '/'} HTTP/1.1\r\nhost: {parts.netloc}\r\ncontent-type: application/json\r\n"
+        f"content-length: {len(body)}\r\n"
+    )
     return (head + lines + "\r\n").encode() + body
 
 
