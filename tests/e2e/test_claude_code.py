@@ -89,12 +89,11 @@ def _bash_then_answer(req: RecordedRequest) -> MockResponse:
 
 
 def test_tool_turn_writes_file(claude_cli: ClaudeCli, upstream: MockUpstream, tmp_path: Path, workdir: Path) -> None:
-    command, final = COMMAND, FINAL
     upstream.default = _bash_then_answer
     with run_router_process(router_config(upstream), tmp_path) as base_url:
         code, out, err = claude_cli("Create hello.txt containing 'hello from e2e' with Bash.", base_url=base_url)
     assert code == 0, err
-    assert out is not None and out["result"] == final
+    assert out is not None and out["result"] == FINAL
     assert (workdir / "hello.txt").read_text() == "hello from e2e"
 
     turns = _main_turns(upstream)
@@ -102,7 +101,7 @@ def test_tool_turn_writes_file(claude_cli: ClaudeCli, upstream: MockUpstream, tm
     assistant = next(m for m in turns[1].json["messages"] if m["role"] == "assistant")
     assert assistant["tool_calls"][0]["id"] == "call_e2e_1"
     assert assistant["tool_calls"][0]["function"]["name"] == "Bash"
-    assert orjson.loads(assistant["tool_calls"][0]["function"]["arguments"]) == command
+    assert orjson.loads(assistant["tool_calls"][0]["function"]["arguments"]) == COMMAND
     tool_msg = next(m for m in turns[1].json["messages"] if m["role"] == "tool")
     assert tool_msg["tool_call_id"] == "call_e2e_1"
 
