@@ -26,7 +26,7 @@ types: $(STAMP)
 	$(BIN)/mypy
 
 unit: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest --durations=15
 
 # The real Claude Code CLI for tests/e2e (DESIGN.md §8), pinned.
 e2e-deps:
