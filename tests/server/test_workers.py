@@ -66,7 +66,7 @@ def router(upstream: MockUpstream, tmp_path: Path) -> Iterator[tuple[str, subpro
     url = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(url, proc, out)
-        until(lambda: len(psutil.Process(proc.pid).children()) == 2, "two workers")
+        until(lambda: len(listening(proc, port)) == 2, "two workers listening")
         yield url, proc, out
     finally:
         if proc.poll() is None:
@@ -80,6 +80,20 @@ def router(upstream: MockUpstream, tmp_path: Path) -> Iterator[tuple[str, subpro
 
 def workers_of(proc: subprocess.Popen[bytes]) -> set[int]:
     return {c.pid for c in psutil.Process(proc.pid).children()}
+
+
+def listening(proc: subprocess.Popen[bytes], port: int) -> set[int]:
+    """The workers that listen on the port: a worker is a child from its fork on, but takes
+    connections only once it has built its app and bound its socket."""
+    found = set()
+    for child in psutil.Process(proc.pid).children():
+        try:
+            sockets = child.net_connections("tcp")
+        except psutil.NoSuchProcess:
+            continue
+        if any(s.status == psutil.CONN_LISTEN and s.laddr.port == port for s in sockets):
+            found.add(child.pid)
+    return found
 
 
 def test_workers_serve_and_stop_cleanly(router: tuple[str, subprocess.Popen[bytes], Path], tmp_path: Path) -> None:
@@ -116,9 +130,10 @@ def test_sighup_with_a_broken_config_keeps_the_running_workers(
 
 def test_a_dead_worker_is_replaced(router: tuple[str, subprocess.Popen[bytes], Path]) -> None:
     url, proc, _ = router
+    port = int(url.rsplit(":", 1)[1])
     victim = min(workers_of(proc))
     os.kill(victim, signal.SIGKILL)
-    until(lambda: len(workers_of(proc)) == 2 and victim not in workers_of(proc), "a replacement worker")
+    until(lambda: len(listening(proc, port)) == 2 and victim not in workers_of(proc), "a replacement worker listening")
     assert ask(url) == 200
     assert proc.poll() is None
 
