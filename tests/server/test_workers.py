@@ -7,9 +7,8 @@ import os
 import signal
 import socket
 import subprocess
-import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import psutil
@@ -20,6 +19,7 @@ from ccr.server.workers import worker_count
 from ccr.service.paths import PID_FILE_NAME
 from ccr.testing import MockUpstream
 from ccr.testing.router import ccr_executable, free_port, wait_healthy, write_config
+from tests.cli.helpers import wait_until
 from tests.server.conftest import APIKEY, base_config
 
 
@@ -36,14 +36,6 @@ def test_worker_count(value: str, expected: int | None) -> None:
 def test_bad_worker_count_names_the_option(value: str) -> None:
     with pytest.raises(ConfigError, match="--workers"):
         worker_count(value)
-
-
-def until(check: Callable[[], bool], what: str, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)  # polling other processes' state
 
 
 def ask(url: str) -> int:
@@ -66,7 +58,7 @@ def router(upstream: MockUpstream, tmp_path: Path) -> Iterator[tuple[str, subpro
     url = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(url, proc, out)
-        until(lambda: len(listening(proc, port)) == 2, "two workers listening")
+        wait_until(lambda: len(listening(proc, port)) == 2, what="two workers listening")
         yield url, proc, out
     finally:
         if proc.poll() is None:
@@ -112,7 +104,7 @@ def test_sighup_replaces_every_worker_and_keeps_serving(router: tuple[str, subpr
     url, proc, _ = router
     before = workers_of(proc)
     proc.send_signal(signal.SIGHUP)
-    until(lambda: len(workers_of(proc)) == 2 and not (workers_of(proc) & before), "new workers")
+    wait_until(lambda: len(workers_of(proc)) == 2 and not (workers_of(proc) & before), what="new workers")
     assert ask(url) == 200
 
 
@@ -123,8 +115,8 @@ def test_sighup_with_a_broken_config_keeps_the_running_workers(
     before = workers_of(proc)
     (tmp_path / "config.json").write_text('{"Providers": "not a list"}')
     proc.send_signal(signal.SIGHUP)
-    until(lambda: "did not start" in out.read_text(), "the failed reload to be reported")
-    until(lambda: workers_of(proc) == before, "the failed new workers to be gone")
+    wait_until(lambda: "did not start" in out.read_text(), what="the failed reload to be reported")
+    wait_until(lambda: workers_of(proc) == before, what="the failed new workers to be gone")
     assert ask(url) == 200
 
 
@@ -133,7 +125,7 @@ def test_a_dead_worker_is_replaced(router: tuple[str, subprocess.Popen[bytes], P
     port = int(url.rsplit(":", 1)[1])
     victim = min(workers_of(proc))
     os.kill(victim, signal.SIGKILL)
-    until(lambda: len(listening(proc, port) - {victim}) == 2, "a replacement worker listening")
+    wait_until(lambda: len(listening(proc, port) - {victim}) == 2, what="a replacement worker listening")
     assert ask(url) == 200
     assert proc.poll() is None
 
