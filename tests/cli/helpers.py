@@ -191,7 +191,7 @@ class Sandbox:
     def healthy(self) -> bool:
         try:
             opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-            with opener.open(self.url + "/health", timeout=2) as resp:
+            with opener.open(self.url + "/health", timeout=10) as resp:  # a loaded machine answers late, not never
                 return bool(resp.status == 200)
         except OSError:
             return False

@@ -22,6 +22,7 @@ from ccr.testing import (
     run_router_process,
     serve_app,
 )
+from tests.cli.helpers import wait_until
 from tests.e2e.conftest import ROUTER_KEY, UPSTREAM_KEY, ClaudeCli, router_config
 
 pytestmark = pytest.mark.e2e
@@ -172,7 +173,13 @@ def test_an_overloaded_anthropic_native_start_is_retried_unseen(
     cfg["retry"] = {"attempts": 2, "base_delay_ms": 10, "max_delay_ms": 2000}
     with run_router_process(cfg, tmp_path) as base_url:
         code, out, err = claude_cli("Say something.", base_url=base_url)
-        records = _get_json(base_url + "/api/requests")["requests"]
+        # the router books a request once it has answered it: a side request may end after the CLI
+        def booked() -> list[dict[str, Any]]:
+            records: list[dict[str, Any]] = _get_json(base_url + "/api/requests")["requests"]
+            return records
+
+        wait_until(lambda: len(booked()) >= len(upstream.requests) - 1, timeout=10, what="every request booked")
+        records = booked()
     assert code == 0, err
     assert out is not None and out["result"] == answer and out["is_error"] is False
     assert len(failed) == 1 and failed[0].path == "/v1/messages"

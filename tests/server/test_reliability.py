@@ -108,7 +108,7 @@ def test_stalled_stream_ends_with_error_event(upstream: MockUpstream, tmp_path: 
         MockResponse.sse(openai_text_chunks("a b c", pieces=3)[:2], done=False, gap=0.0),
     )
     upstream.enqueue(MockResponse.stall())
-    cfg = config(upstream, STREAM_IDLE_TIMEOUT_MS=500, retry={"attempts": 0})
+    cfg = config(upstream, STREAM_IDLE_TIMEOUT_MS=1500, retry={"attempts": 0})
     with run_router(cfg, tmp_path) as url, sdk(url) as client:
         with client.messages.stream(model="m", max_tokens=5, messages=USER) as s:
             s.get_final_message()  # first: a stream that simply ends early still closes properly

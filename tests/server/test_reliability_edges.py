@@ -58,11 +58,12 @@ def test_no_retry_once_the_stream_reached_the_client(upstream: MockUpstream, tmp
 
 def test_timeout_before_the_first_byte_is_retried(upstream: MockUpstream, tmp_path: Path) -> None:
     # The mock's timer holds the first answer far beyond API_TIMEOUT_MS; the router gives up on it.
+    # The limit also bounds the second try, which must not run out on a loaded machine: 2 s.
     upstream.enqueue(
         MockResponse.sse(openai_text_chunks("late"), first_byte_delay=60.0),
         MockResponse.json(openai_completion("second try")),
     )
-    cfg = base_config(upstream, retry=FAST_RETRY, API_TIMEOUT_MS=400)
+    cfg = base_config(upstream, retry=FAST_RETRY, API_TIMEOUT_MS=2000)
     with run_router(cfg, tmp_path) as url, sdk(url) as client:
         msg = client.messages.create(model="m", max_tokens=5, messages=USER)
     assert msg.content[0].text == "second try"  # type: ignore[union-attr]

@@ -59,7 +59,7 @@ def test_stall_before_content_moves_to_the_fallback(
 ) -> None:
     upstream.enqueue(MockResponse.stall())
     backup.enqueue(MockResponse.sse(openai_text_chunks("from backup", pieces=2)))
-    cfg = config(upstream, backup, retry={"attempts": 0}, STREAM_IDLE_TIMEOUT_MS=300)
+    cfg = config(upstream, backup, retry={"attempts": 0}, STREAM_IDLE_TIMEOUT_MS=1500)
     with run_router(cfg, tmp_path) as url:
         status, data = stream(url)
     assert status == 200

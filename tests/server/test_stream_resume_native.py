@@ -163,7 +163,7 @@ def test_a_stall_before_content_moves_on_after_the_idle_limit(
     upstream.enqueue(MockResponse.stall())
     answer = anthropic_text_events("after the stall")
     backup.enqueue(sse(answer))
-    cfg = config(upstream, (backup, True), retry={"attempts": 0}, STREAM_IDLE_TIMEOUT_MS=300)
+    cfg = config(upstream, (backup, True), retry={"attempts": 0}, STREAM_IDLE_TIMEOUT_MS=1500)
     with run_router(cfg, tmp_path) as url:
         status, data = stream(url)
     assert status == 200
