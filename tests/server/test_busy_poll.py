@@ -68,11 +68,11 @@ def _split(calls: list[tuple[float, float | None]]) -> tuple[list[float], list[f
 
 
 def test_an_armed_loop_polls_until_its_window_ends() -> None:
-    _, idle_calls = _run_armed(BusyPoll(0), 0.05)  # off: the loop's own few steps, then sleep
+    _, idle_calls = _run_armed(BusyPoll(0), 0.1)  # off: the loop's own few steps, then sleep
     idle_zero, idle_sleeping = _split(idle_calls)
-    window_s = 0.005
+    window_s = 0.02  # long enough that a loaded machine's preemption cannot take all of it
     poll = BusyPoll(int(window_s * 1_000_000))
-    armed, calls = _run_armed(poll, 0.05)
+    armed, calls = _run_armed(poll, 0.1)
     zero, sleeping = _split(calls)
     assert idle_sleeping and sleeping, "the loop never slept"
     assert len(zero) > len(idle_zero) + 2  # armed, it went round polling
