@@ -20,6 +20,7 @@ import aiohttp
 import pytest
 
 from ccr.testing import MockResponse, MockUpstream, run_router_process
+from tests.cli.helpers import wait_until
 from tests.server.conftest import APIKEY, base_config
 
 SOAK_SECONDS = float(os.environ.get("SOAK_SECONDS") or (600 if os.environ.get("CI") else 20))
@@ -93,11 +94,9 @@ def test_soak(tmp_path: Path) -> None:
             asyncio.run(run(min(10.0, SOAK_SECONDS / 4)))  # warm-up: pools and caches fill
             rss_warm, fds_warm = _proc(pid, "rss"), _proc(pid, "fds")
             asyncio.run(run(SOAK_SECONDS))
+            # a client that walked away: its request unwinds in the router after it has gone
+            wait_until(lambda: _status(url)["in_flight"] == 0, timeout=10, what="no request in flight")
             status = _status(url)
-            settle = time.monotonic() + 10
-            while status["in_flight"] and time.monotonic() < settle:
-                time.sleep(0.05)  # a client that walked away: its request unwinds in the router after
-                status = _status(url)
             rss_end, fds_end = _proc(pid, "rss"), _proc(pid, "fds")
     report = {**tally, "rss_warm_kb": rss_warm, "rss_end_kb": rss_end, "fds_warm": fds_warm, "fds_end": fds_end,
               "served": status["requests_served"], "seconds": SOAK_SECONDS, "concurrency": CONCURRENCY}  # fmt: skip
